@@ -1,0 +1,392 @@
+"""The ``kg`` command: ingest, extract, validate, query, lineage, export, stats, remove, serve.
+
+Errors a user can act on (:class:`kg.errors.KGError`) print one line, ``error: …``, and exit
+non-zero; tracebacks are only for ``--debug``, because the users are analysts, not developers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.errors import KGError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class KGGroup(click.Group):
+    """Routes every failure through one place so messages look alike."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KGError as exc:
+            _fail(ctx, exc)
+        except Exception as exc:  # noqa: BLE001 — anything else is still one readable line
+            _fail(ctx, exc, prefix=f"{type(exc).__name__}: ")
+
+
+def _fail(ctx: click.Context, exc: BaseException, prefix: str = "") -> None:
+    if ctx.obj and ctx.obj.get("debug"):
+        traceback.print_exception(exc, file=sys.stderr)
+    click.echo(f"error: {prefix}{exc}", err=True)
+    ctx.exit(2 if not isinstance(exc, KGError) else 1)
+
+
+@click.group(cls=KGGroup, context_settings=CONTEXT)
+@click.option(
+    "--store",
+    "store_spec",
+    envvar="KG_STORE",
+    default=None,
+    metavar="PATH",
+    help="Store directory (default: $KG_STORE, else var/kg).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(package_name="pctp-kg", prog_name="kg")
+@click.pass_context
+def main(ctx: click.Context, store_spec: str | None, debug: bool) -> None:
+    """A lineage knowledge graph of Vietnamese crime-prevention policy documents.
+
+    \b
+    Example:
+      kg ingest data/documents/
+      kg lineage 48-CT/TW
+      kg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["store_spec"] = store_spec
+    ctx.obj["debug"] = debug
+
+
+def _open(ctx: click.Context, *, read_only: bool) -> Any:
+    from kg.store import open_store
+
+    return open_store(ctx.obj.get("store_spec"), read_only=read_only)
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
+    """Read, extract, validate and store documents (files or folders).
+
+    Each document is stored whole or not at all; unchanged files are skipped, changed
+    files replace their old facts. Exits 1 if any document failed (the others still go in).
+
+    \b
+    Example:
+      kg ingest data/documents/ data/facts/extra.ttl
+    """
+    from kg.pipeline import expand_inputs, ingest as run_ingest
+
+    files = expand_inputs(paths)
+    store = _open(ctx, read_only=False)
+    try:
+        show_bar = not quiet and sys.stderr.isatty()
+        with click.progressbar(
+            length=len(files), label="ingesting", file=sys.stderr, hidden=not show_bar
+        ) as bar:
+            report = run_ingest(paths, store, files=files, progress=lambda _r: bar.update(1))
+    finally:
+        store.close()
+    for doc in report.documents:
+        click.echo(doc.summary())
+        for warning in doc.warnings:
+            click.echo(f"  warning: {warning}")
+    counts = report.counts()
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()), err=True)
+    if not report.ok:
+        ctx.exit(1)
+
+
+# --------------------------------------------------------------------------- extract / validate
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "turtle"]), default="json", show_default=True
+)
+def extract(files: tuple[Path, ...], fmt: str) -> None:
+    """Print what would be extracted from documents, without storing anything.
+
+    JSON: one object per file (pretty-printed for a single file, one line each otherwise).
+
+    \b
+    Example:
+      kg extract data/documents/000_1ee1ede4b336d6d3.txt --format json
+    """
+    from kg.pipeline import extract_files
+
+    extractions = extract_files(files)
+    if fmt == "json":
+        pretty = len(extractions) == 1
+        for ex in extractions:
+            click.echo(json.dumps(ex.to_json(), ensure_ascii=False, indent=2 if pretty else None))
+        return
+    from kg.build import build_graph
+    from kg.vocab import bind_prefixes
+
+    for ex in extractions:
+        graph = bind_prefixes(build_graph(ex))
+        click.echo(f"# {ex.source.path}")
+        click.echo(graph.serialize(format="turtle"))
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Extract, build and check documents against the SHACL shapes, without storing.
+
+    Exits 1 if any document violates the shapes.
+
+    \b
+    Example:
+      kg validate data/documents/*.txt
+    """
+    from kg.pipeline import default_stages, expand_inputs
+    from kg.store import parse_turtle
+
+    stages = default_stages()
+    failed = False
+    for path in expand_inputs(files):
+        if path.suffix.lower() == ".ttl":
+            graph = parse_turtle(path.read_bytes(), path)
+        else:
+            graph = stages.build(stages.extract(stages.read(path)))
+        report = stages.validate(graph)
+        if report.conforms:
+            click.echo(f"ok        {path.name} ({len(graph)} facts)")
+        else:
+            failed = True
+            click.echo(f"invalid   {path.name}")
+            click.echo(report.format(path.name))
+    if failed:
+        ctx.exit(1)
+
+
+# --------------------------------------------------------------------------- query
+
+
+def _cell(term: Any) -> str:
+    return "" if term is None else str(term)
+
+
+def format_table(variables: list[str], rows: list[dict[str, Any]]) -> str:
+    """A plain aligned text table; wide cells are kept whole (users copy IRIs from it)."""
+    cells = [[_cell(r.get(v)) for v in variables] for r in rows]
+    widths = [max([len(v), *(len(c[i]) for c in cells)]) for i, v in enumerate(variables)]
+    line = lambda vals: "  ".join(s.ljust(w) for s, w in zip(vals, widths, strict=True)).rstrip()  # noqa: E731
+    out = [line(variables), line(["-" * w for w in widths])]
+    out.extend(line(c) for c in cells)
+    return "\n".join(out)
+
+
+def format_result(result: Any, fmt: str) -> str:
+    if result.kind == "graph":
+        return result.graph.serialize(format="turtle" if fmt == "table" else "json-ld")
+    if fmt == "json":
+        return json.dumps(result.to_sparql_json(), ensure_ascii=False, indent=2)
+    if result.kind == "ask":
+        return "true" if result.boolean else "false"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(result.variables)
+        for row in result.rows:
+            writer.writerow([_cell(row.get(v)) for v in result.variables])
+        return buf.getvalue().rstrip("\n")
+    return format_table(result.variables, result.rows)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+@click.pass_context
+def query(ctx: click.Context, sparql: str | None, query_file: Any, fmt: str) -> None:
+    """Run a SPARQL query over all documents (the default graph is their union).
+
+    \b
+    Example:
+      kg query 'PREFIX eli: <http://data.europa.eu/eli/ontology#>
+                SELECT ?n WHERE { ?i eli:id_local ?n } LIMIT 10'
+      kg query -f queries/unimplemented.rq --format csv
+    """
+    if query_file is not None:
+        sparql = query_file.read()
+    if not sparql:
+        raise click.UsageError("give a SPARQL query or -f FILE")
+    store = _open(ctx, read_only=True)
+    try:
+        result = store.query(sparql)
+    finally:
+        store.close()
+    click.echo(format_result(result, fmt))
+
+
+# --------------------------------------------------------------------------- lineage
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("notation")
+@click.option("--up", is_flag=True, help="Show the chain above (what it implements), not below.")
+@click.option("--depth", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["tree", "json"]), default="tree", show_default=True)
+@click.pass_context
+def lineage(ctx: click.Context, notation: str, up: bool, depth: int, fmt: str) -> None:
+    """Show what implements an instrument (downstream), or what it implements (--up).
+
+    \b
+    Example:
+      kg lineage 48-CT/TW
+      kg lineage 3086/KH-UBND --up --format json
+    """
+    from kg.lineage import lineage as run_lineage, render_tree
+
+    store = _open(ctx, read_only=True)
+    try:
+        result = run_lineage(store, notation, direction="up" if up else "down", depth=depth)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_tree(result))
+
+
+# --------------------------------------------------------------------------- export / stats / remove
+
+
+@main.command(context_settings=CONTEXT)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "trig", "nquads", "jsonld"]),
+    default="nquads",
+    show_default=True,
+    help="turtle is written as TriG (Turtle with graphs) to keep each document's graph.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Export the whole store (all graphs).
+
+    \b
+    Example:
+      kg export --format nquads -o kg.nq
+    """
+    store = _open(ctx, read_only=True)
+    try:
+        data = store.export(fmt)
+    finally:
+        store.close()
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            output.write_bytes(data)
+        except OSError as exc:
+            raise KGError(f"{output}: cannot write ({exc.strerror or exc})") from exc
+        click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def stats(ctx: click.Context, fmt: str) -> None:
+    """Count documents, triples, instruments, links, activities, observations and bodies.
+
+    \b
+    Example:
+      kg stats --format json
+    """
+    from kg.lineage import store_stats
+
+    store = _open(ctx, read_only=True)
+    try:
+        counts = store_stats(store)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(counts))
+    else:
+        width = max(len(k) for k in counts)
+        for k, v in counts.items():
+            click.echo(f"{k.ljust(width)}  {v}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("names", nargs=-1, required=True)
+@click.pass_context
+def remove(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Remove documents (by file name) and all their facts from the store.
+
+    \b
+    Example:
+      kg remove 000_1ee1ede4b336d6d3.txt
+    """
+    store = _open(ctx, read_only=False)
+    missing = []
+    try:
+        for name in names:
+            if store.remove_document(Path(name).name):
+                click.echo(f"removed   {Path(name).name}")
+            else:
+                missing.append(name)
+    finally:
+        store.close()
+    for name in missing:
+        click.echo(f"error: no document named {name} in the store", err=True)
+    if missing:
+        ctx.exit(1)
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def serve_urls(host: str, port: int) -> list[str]:
+    base = f"http://{host}:{port}"
+    return [f"{base}{p}" for p in ("/", "/sparql", "/api/lineage/{notation}", "/ontology", "/docs")]
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Use 0.0.0.0 to listen on all interfaces.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the browser pages, the SPARQL endpoint and the lineage API over HTTP.
+
+    The store is opened read-only, so `kg ingest` can run while the server is up.
+
+    \b
+    Example:
+      kg serve --port 8000      # then open http://127.0.0.1:8000/
+    """
+    import uvicorn
+
+    from api.app import create_app
+
+    app = create_app(ctx.obj.get("store_spec"))
+    for url in serve_urls(host, port):
+        click.echo(url, err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+

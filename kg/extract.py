@@ -1,0 +1,57 @@
+"""Run every extractor over one document: clean → find → resolve → link.
+
+This is the one place that knows the order of the stages; each stage is a pure function
+in its own module and can be tested alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.citations import find_citations
+from kg.clean import clean
+from kg.header import read_header
+from kg.links import DOCUMENT, find_links
+from kg.model import Evidence, Extraction, Relation, SourceDocument
+from kg.resolve import resolve
+
+# Where the preamble ends: the first top-level section heading ("I. …", "1. …").
+_FIRST_SECTION = re.compile(r"(?:^|\s)(?:I|1)\.\s+[A-ZĐÂĂÊÔƠƯ]")
+
+
+def _province_names() -> list[str]:
+    try:
+        from kg.reference import provinces
+    except ImportError:  # reference data not available: fall back to the text itself
+        return []
+    return [p.name for p in provinces()]
+
+
+def extract(source: SourceDocument) -> Extraction:
+    """Everything one document states: its header, instruments, links (and, later, more)."""
+    text = source.text
+    header = read_header(text, _province_names())
+    view = clean(text)
+    citations = find_citations(view)
+    instruments = resolve(citations, header)
+    m = _FIRST_SECTION.search(view.text)
+    preamble_end = m.start() if m else min(len(view.text), 1500)
+    relations = find_links(
+        view, citations, text, own_notation=header.notation, preamble_end=preamble_end
+    )
+    relations += _mere_citations(instruments, relations, header.notation or DOCUMENT, text)
+    return Extraction(
+        source=source, document=header, instruments=instruments, relations=relations
+    )
+
+
+def _mere_citations(instruments, relations, doc_key: str, text: str) -> list[Relation]:  # type: ignore[no-untyped-def]
+    """The document cites every instrument it names; say so where no stronger link does."""
+    linked = {r.target for r in relations if r.source == doc_key}
+    out = []
+    for inst in instruments:
+        if inst.key in linked or not inst.mentions:
+            continue
+        m = inst.mentions[0]
+        out.append(Relation(doc_key, inst.key, "cites", Evidence(m.start, m.end, text[m.start : m.end])))
+    return out

@@ -1,0 +1,203 @@
+"""The document's own header: what it is, who issued it, where, when, signed by whom.
+
+Vietnamese administrative documents follow one layout (Nghị định 30/2020/NĐ-CP, Phụ lục I):
+issuing body in capitals top left, "Số: 123/BC-UBND" under it, "Place, ngày … tháng … năm …"
+top right, the type in capitals ("BÁO CÁO"), the subject under it (or "V/v …" for letters),
+the body, then "Nơi nhận:" and the signature block ("TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH / name").
+PDF extraction scrambles that order, so each field is looked for on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from kg.dates import parse_date
+from kg.iri import fold
+from kg.model import DocumentHeader
+from kg.notation import canonical, parse
+
+_TYPE_LINES = {
+    "bao cao": "Báo cáo",
+    "ke hoach": "Kế hoạch",
+    "quyet dinh": "Quyết định",
+    "chi thi": "Chỉ thị",
+    "nghi quyet": "Nghị quyết",
+    "cong van": "Công văn",
+    "thong bao": "Thông báo",
+    "chuong trinh": "Chương trình",
+    "chuong trinh hanh dong": "Chương trình",
+    "ket luan": "Kết luận",
+    "huong dan": "Hướng dẫn",
+    "to trinh": "Tờ trình",
+    "cong dien": "Công điện",
+    "de an": "Đề án",
+    "quy dinh": "Quy định",
+    "quy che": "Quy chế",
+    "phuong an": "Phương án",
+}
+
+# Notation line: "Số: 697-BC/TU", "Số 697-BC/TU", or blank "Số: /BC-UBND".
+_NOTATION_LINE = re.compile(
+    r"^[\s#*]*Số\s*:?\s*(?P<n>\d{1,5}\s?[-/]\s?[^\s,;]*)?\s*(?P<blank>/[^\s,;]+)?\s*$",
+    re.MULTILINE,
+)
+# Place-and-date line: "Cao Bằng, ngày 18 tháng 8 năm 2020" (day/month may be blank).
+_PLACE_DATE = re.compile(
+    r"^[\s#*]*(?P<place>[A-ZĐÂ][^\n,]{1,40}),\s*ngày\s*(?P<d>\d{1,2})?[\s.]*tháng\s*(?P<m>\d{1,2})?[\s.]*năm\s*(?P<y>(?:19|20)\d{2})",
+    re.MULTILINE,
+)
+_SIGNATURE_ROLE = re.compile(
+    r"^\s*(?:TM\.|T/M|KT\.|K/T|TL\.|Q\.)?\s*(?P<role>(?:ỦY|UỶ) BAN NHÂN DÂN|BAN CHỈ ĐẠO|BAN THƯỜNG VỤ|TỈNH ỦY|TỈNH UỶ|HUYỆN ỦY|THÀNH ỦY|CÔNG AN|HỘI ĐỒNG NHÂN DÂN|CHỦ TỊCH|PHÓ CHỦ TỊCH|TRƯỞNG BAN|PHÓ TRƯỞNG BAN|BÍ THƯ|PHÓ BÍ THƯ|GIÁM ĐỐC|PHÓ GIÁM ĐỐC)\b",
+    re.MULTILINE,
+)
+_PERSON = re.compile(
+    r"^[\s*#]*(?P<name>(?:[A-ZĐÂĂÊÔƠƯ][a-zà-ỹđ]+)(?:\s+[A-ZĐÂĂÊÔƠƯ][a-zà-ỹđ]+){1,4})[\s*]*$",
+    re.MULTILINE,
+)
+_ISSUER_CAPS = re.compile(
+    r"^[\s#*]*(?P<b>(?:ỦY|UỶ) BAN NHÂN DÂN(?: TỈNH| THÀNH PHỐ| HUYỆN)?[^\n]{0,30}|TỈNH (?:ỦY|UỶ) [^\n]{2,30}|THÀNH (?:ỦY|UỶ) [^\n]{2,30}|HUYỆN (?:ỦY|UỶ) [^\n]{2,30}|BAN CHỈ ĐẠO[^\n]{0,80}|CÔNG AN (?:TỈNH|THÀNH PHỐ|HUYỆN)[^\n]{2,30})\s*$",
+    re.MULTILINE,
+)
+# "Ban Chỉ đạo PCTP thành phố Lai Châu xây dựng báo cáo", "UBND tỉnh tổng hợp báo cáo" …
+_SELF_REPORTING = re.compile(
+    r"(?P<b>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Ban Chỉ đạo|Tỉnh ủy|Tỉnh uỷ|Công an)[^.;:\n]{0,80}?)\s+(?:xây dựng |tổng hợp |trân trọng )?(?:báo cáo|ban hành|đề nghị|yêu cầu)\b"
+)
+_PROVINCE_MENTION = re.compile(r"\b(?:tỉnh|Tỉnh|TỈNH)\s+(?P<p>(?:[A-ZĐ][a-zà-ỹđ]+)(?:\s+[A-ZĐ][a-zà-ỹđ]+){0,3})")
+
+
+def read_header(text: str, provinces: list[str] | None = None) -> DocumentHeader:
+    """Read the header fields; anything the text leaves blank stays ``None``."""
+    head = text[:4000]
+    h = DocumentHeader()
+    h.type = _document_type(head)
+    m = _NOTATION_LINE.search(head)
+    if m and m.group("n"):
+        n = parse(canonical(m.group("n")))
+        h.notation = n.printed if n else None
+        if h.type is None and n is not None:
+            h.type = n.type_label
+    m = _PLACE_DATE.search(text[:6000]) or _PLACE_DATE.search(text)
+    if m:
+        h.place = m.group("place").strip(" *#")
+        h.year = int(m.group("y"))
+        if m.group("d") and m.group("m"):
+            h.date = parse_date(f"{m.group('d')}/{m.group('m')}/{m.group('y')}")
+    h.province = _province(text, h.place, provinces)
+    h.issuer, h.level = _issuer(text, h.province)
+    h.signer = _signer(text)
+    h.title = _title(text, h.type)
+    h.period = _period(h.title or "")
+    if h.year is None and h.period:
+        years = re.findall(r"(?:19|20)\d{2}", h.period)
+        h.year = int(years[-1]) if years else None
+    return h
+
+
+def _document_type(head: str) -> str | None:
+    for line in head.splitlines():
+        stripped = line.strip(" \t#*")
+        if stripped and stripped.isupper():
+            key = fold(stripped)
+            if key in _TYPE_LINES:
+                return _TYPE_LINES[key]
+    if re.search(r"^\s*Kính gửi\s*:", head, re.MULTILINE) or re.search(r"\bV/v\b", head):
+        return "Công văn"
+    return None
+
+
+def _province(text: str, place: str | None, provinces: list[str] | None) -> str | None:
+    known = {fold(p): p for p in provinces or []}
+    if place and (not known or fold(place) in known):
+        return known.get(fold(place), place)
+    counts = Counter(m.group("p") for m in _PROVINCE_MENTION.finditer(text))
+    for name, _ in counts.most_common():
+        for k in range(len(name.split()), 0, -1):
+            candidate = " ".join(name.split()[:k])
+            if not known or fold(candidate) in known:
+                return known.get(fold(candidate), candidate)
+    return None
+
+
+def _issuer(text: str, province: str | None) -> tuple[str | None, str | None]:
+    m = _ISSUER_CAPS.search(text[:3000])
+    if m:
+        name = _sentence_case(m.group("b").strip())
+        return name, _level(name)
+    m = _SELF_REPORTING.search(text[:5000])
+    if m:
+        name = re.sub(r"\s+", " ", m.group("b")).strip()
+        name = re.sub(r"^(?:Ủy|Uỷ) ban nhân dân", "Ủy ban nhân dân", name)
+        level = _level(name) or "tỉnh"
+        if province and fold(province) not in fold(name):
+            name = f"{name} {province}" if re.search(r"(tỉnh|thành phố|huyện)$", name) else name
+        return _expand(name), level
+    sig = _SIGNATURE_ROLE.search(text[-3000:])
+    if sig and "NHÂN DÂN" in sig.group("role") and province:
+        return f"Ủy ban nhân dân tỉnh {province}", "tỉnh"
+    return None, None
+
+
+def _expand(name: str) -> str:
+    return re.sub(r"^UBND\b", "Ủy ban nhân dân", name)
+
+
+def _level(name: str) -> str | None:
+    f = fold(name)
+    for level in ("thanh pho", "tinh", "huyen", "quan", "thi xa", "xa", "phuong"):
+        if re.search(rf"\b{level}\b", f):
+            return {"thanh pho": "thành phố", "tinh": "tỉnh", "huyen": "huyện", "quan": "quận",
+                    "thi xa": "thị xã", "xa": "xã", "phuong": "phường"}[level]
+    if "tinh uy" in f:
+        return "tỉnh"
+    return None
+
+
+def _sentence_case(caps: str) -> str:
+    """"TỈNH ỦY CAO BẰNG" → "Tỉnh ủy Cao Bằng" (place names keep their capitals)."""
+    s = caps.lower().capitalize()
+    m = re.search(r"\b(?:tỉnh|thành phố|huyện|ủy|uỷ|xã|phường)\s+(?!ủy|uỷ)", s[1:])
+    if m:
+        cut = 1 + m.end()
+        s = s[:cut] + s[cut:].title()
+    return s
+
+
+def _signer(text: str) -> str | None:
+    tail = text[-2500:]
+    names = [m.group("name") for m in _PERSON.finditer(tail)]
+    names = [n for n in names if not re.match(r"(Nơi|Lưu|Kính|Các|Như|Ban|Sở|Công|Ủy|Uỷ|Tỉnh|Thành|Huyện|Đảng|Văn|Báo|Đài)\b", n)]
+    return names[-1] if names else None
+
+
+def _title(text: str, doc_type: str | None) -> str | None:
+    lines = text[:6000].splitlines()
+    m = re.search(r"\bV/v\s+(?P<t>[^\n]+(?:\n[^\n]+){0,2})", text[:3000])
+    if m:
+        return _join(m.group("t"))
+    for i, line in enumerate(lines):
+        stripped = line.strip(" \t#*")
+        if stripped and stripped.isupper() and fold(stripped) in _TYPE_LINES:
+            collected: list[str] = []
+            for nxt in lines[i + 1 : i + 12]:
+                s = nxt.strip(" \t#*")
+                if not s:
+                    continue
+                if re.match(r"(Căn cứ|Thực hiện|Kính gửi|Năm \d{4}|I\.|-{3,}|_{3,})", s) or len(collected) >= 4:
+                    break
+                collected.append(s)
+            if collected:
+                return _join(" ".join(collected))
+    return None
+
+
+def _join(s: str) -> str:
+    return re.sub(r"\s+", " ", s.replace("*", "")).strip(" -")
+
+
+def _period(title: str) -> str | None:
+    m = re.search(r"\((?:Từ|từ)\s+[^)]*\)", title)
+    if m:
+        return m.group(0).strip("()")
+    m = re.search(r"(?:\d{1,2} tháng (?:đầu )?)?năm (?:19|20)\d{2}", title)
+    return m.group(0) if m else None

@@ -1,0 +1,174 @@
+"""Implementation links between instruments, as the running text states them.
+
+The language is regular: the implementing instrument comes first, then its attributes,
+then a trigger, then what it implements —
+
+    Kế hoạch số 3086/KH-UBND, ngày 31/12/2019 về triển khai thực hiện
+    Chương trình hành động số 35-CTr/TU … về thực hiện Chỉ thị số 36-CT/TW
+
+gives 3086/KH-UBND → 35-CTr/TU and 35-CTr/TU → 36-CT/TW (a chain), and a target list joined
+by "và" or commas gives one link per target. The converse order exists too: "Thực hiện A, …
+ban hành B" (B implements A), "thực hiện A theo B" (B directs A), and the document's own
+"Căn cứ …" and "Thực hiện …" preamble lines link the document itself.
+
+Each link keeps its evidence: the original text from the first instrument's type word to
+the end of the second notation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.citations import Citation
+from kg.clean import CleanText
+from kg.iri import fold
+from kg.model import Evidence, Relation
+
+DOCUMENT = "#document"
+
+# A trigger right before the target's type word, on folded text ("về việc tiếp tục đẩy
+# mạnh triển khai thực hiện", "cụ thể hoá", "quán triệt", "tổng kết 10 năm thực hiện" …).
+_TRIGGER_END = re.compile(
+    r"(?P<trigger>(?:(?:tong|so) ket\s+(?:\d+\s+nam\s+)?(?:(?:trien khai\s+)?thuc hien|trien khai)"
+    r"|(?:(?:tiep tuc|day manh|tang cuong|to chuc|chi dao)\s+)*(?:trien khai\s+)?(?:thuc hien|trien khai|cu the hoa|quan triet|huong dan thuc hien|gan voi)"
+    r"|bao cao (?:ket qua\s+)?(?:thuc hien|trien khai)"
+    r"|ban hanh kem theo|can cu|huong dan)"
+    r")\s*(?:co hieu qua\s*|nghiem tuc\s*|tot\s*)?(?:cac\s+|mot so\s+(?:dieu|noi dung)\s+cua\s+|noi dung\s+(?:cua\s+)?)?$"
+)
+# "A theo B" after "thực hiện A": B is what directs A.
+_THEO_END = re.compile(r"\btheo\s*$")
+# "… A, <body> (đã) ban hành B": B was issued to carry out A.
+_ISSUED_END = re.compile(r"\b(?:da\s+)?(?:ban hanh|xay dung)\s*$")
+# What may stand between two targets of one trigger: "và", "," with nothing else.
+_LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:và|cùng|cũng như)?\s*(?:các\s+)?$")
+# Clause ends: a semicolon, or a full stop before a capital/dash (not "TP." nor "1.062").
+_CLAUSE_END = re.compile(
+    r";|(?<![A-ZĐ]{2})(?<!\d)\.(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\.\s*$"
+)
+_RAW = [""]  # the view of the document being linked (set by find_links)
+_PROPOSAL = re.compile(r"\b(?:xet de nghi|theo de nghi|to trinh)\b")
+
+
+def _relation_type(trigger: str) -> str:
+    if trigger.startswith(("tong ket", "so ket", "bao cao")):
+        return "reviews"
+    if trigger.startswith("can cu"):
+        return "based_on"
+    return "implements"
+
+
+def _clauses(view: CleanText) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _CLAUSE_END.finditer(view.text):
+        spans.append((start, m.end()))
+        start = m.end()
+    spans.append((start, len(view.text)))
+    return spans
+
+
+def _evidence(view: CleanText, source_text: str, start: int, end: int) -> Evidence:
+    a, b = view.original_span(start, end)
+    return Evidence(a, b, source_text[a:b])
+
+
+def find_links(
+    view: CleanText,
+    citations: list[Citation],
+    source_text: str,
+    *,
+    own_notation: str | None = None,
+    preamble_end: int = 0,
+) -> list[Relation]:
+    """Every link the text states between the cited instruments (and the document itself)."""
+    folded = fold(view.text)
+    relations: list[Relation] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(source: str, target: str, rtype: str, start: int, end: int) -> None:
+        if source == target or (source, target) in seen:
+            return
+        seen.add((source, target))
+        relations.append(Relation(source, target, rtype, _evidence(view, source_text, start, end)))
+
+    doc_key = own_notation or DOCUMENT
+    _RAW[0] = view.text
+    clauses = _clauses(view)
+    ci = 0
+    for c_start, c_end in clauses:
+        inside: list[Citation] = []
+        while ci < len(citations) and citations[ci].start < c_end:
+            if citations[ci].start >= c_start:
+                inside.append(citations[ci])
+            ci += 1
+        if not inside:
+            continue
+        _links_in_clause(inside, folded, view, c_start, add)
+        _document_links(inside, folded, c_start, preamble_end, doc_key, add)
+    return relations
+
+
+def _links_in_clause(inside, folded, view, c_start, add) -> None:  # type: ignore[no-untyped-def]
+    # Which citation each one is a target of, and with which relation, so that a list of
+    # targets ("Chỉ thị A và Chỉ thị B") all get the same source.
+    target_of: dict[int, tuple[Citation, str]] = {}
+    for i in range(1, len(inside)):
+        a, b = inside[i - 1], inside[i]
+        if a.key is None or b.key is None:
+            continue
+        gap = folded[a.attrs_end : b.word_start]
+        raw_gap = view.text[a.attrs_end : b.word_start]
+        m = _TRIGGER_END.search(gap)
+        lead = len(gap) - len(m.group(0)) if m else 0
+        if m and lead > 5 and raw_gap[lead : lead + 1].isupper():
+            m = None  # "… Thực hiện B": a capital after running text starts a new sentence
+        if m and lead <= 160 and not _PROPOSAL.search(gap):
+            rtype = _relation_type(m.group("trigger"))
+            add(a.key, b.key, rtype, a.word_start, b.end)
+            target_of[i] = (a, rtype)
+            continue
+        if (i - 1) in target_of and _LIST_GAP.match(raw_gap):
+            src, rtype = target_of[i - 1]
+            add(src.key, b.key, rtype, src.word_start, b.end)
+            target_of[i] = (src, rtype)
+            continue
+        # "thực hiện A theo B" and "thực hiện A, … ban hành B": B carries out A.
+        before_a = folded[max(c_start, a.word_start - 60) : a.word_start]
+        if _TRIGGER_END.search(before_a) and (
+            _THEO_END.search(gap) or (_ISSUED_END.search(gap) and len(gap) <= 200)
+        ):
+            add(b.key, a.key, "implements", a.word_start, b.end)
+
+
+# A sentence-initial trigger right before a citation: "Căn cứ Kế hoạch …", "Thực hiện Công văn …".
+_SENTENCE_TRIGGER = re.compile(
+    r"(?P<t>Căn cứ(?: vào)?|CĂN CỨ|Thực hiện|THỰC HIỆN|Triển khai(?: thực hiện)?|Tiếp tục (?:triển khai )?thực hiện|Quán triệt)"
+    r"\s*(?:nội dung\s*(?:của\s*)?)?(?:các\s*)?$"
+)
+
+
+def _document_links(inside, folded, c_start, preamble_end, doc_key, add) -> None:  # type: ignore[no-untyped-def]
+    """The document's own links: its "Căn cứ …" basis and what its preamble says it carries out."""
+    text_before = folded[c_start : inside[0].word_start].strip(" -+*")
+    for i, c in enumerate(inside):
+        if c.key is None or c.key == doc_key:
+            continue
+        raw_before = _RAW[0][max(0, c.word_start - 40) : c.word_start]
+        m = _SENTENCE_TRIGGER.search(raw_before)
+        if m:
+            trigger = fold(m.group("t"))
+        elif i == 0 and re.fullmatch(
+            r"(?:(?:dong thoi|tiep tuc)\s+)*(?:trien khai\s+)?thuc hien|can cu(?: vao)?", text_before
+        ):
+            trigger = text_before
+        else:
+            continue
+        rtype = "based_on" if trigger.startswith("can cu") else "implements"
+        if rtype == "implements" and c.word_start > preamble_end:
+            continue  # "Thực hiện A, Công an tỉnh đã …" in the body drives an activity
+        add(doc_key, c.key, rtype, c.word_start - len(m.group(0)) if m else c_start, c.end)
+        for prev, nxt in zip(inside[i:], inside[i + 1 :]):
+            gap = folded[prev.attrs_end : nxt.word_start]
+            if nxt.key is None or not re.fullmatch(r"\s*(?:,|va)?\s*", gap):
+                break
+            add(doc_key, nxt.key, rtype, c.word_start, nxt.end)

@@ -1,0 +1,475 @@
+"""Document structure: sections, items, footnotes, page numbers and sentences, with offsets.
+
+Input is PDF text (a hard line break every ~80 characters, blank lines between lines, page
+numbers on their own lines, footnote blocks after a separator line *in the middle of a
+sentence* that continues on the next page) or OCR'd Markdown (``##`` headings, ``**bold**``,
+``\\*`` escapes, footnotes as paragraphs starting with ``¹`` or ``<sup>1</sup>``).
+
+Every span returned here indexes into the original text. Finders that want to read across
+line breaks and footnote blocks use a :class:`View`: the text with those removed and runs of
+whitespace collapsed to one space, plus a map back to original offsets. The map is kept as a
+short list of breakpoints (one per removed run) rather than one entry per character, because
+building and holding a per-character map costs more than the extraction itself.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# --------------------------------------------------------------------------------------------
+# View: collapsed whitespace, markup dropped, with an offset map
+# --------------------------------------------------------------------------------------------
+
+# Whitespace runs that need rewriting (a single plain space is left alone, so the number of
+# matches is about the number of lines, not of words), Markdown marks, HTML <sup> tags.
+_VIEW_NOISE = re.compile(
+    r"(?P<ws>[ \t]*\n\s*|[ \t]{2,}|\t|\u00a0)"
+    r"|(?P<md>(?<![\w*])\*{1,3}(?=\S)|(?<=\S)\*{1,3}(?![\w*])|\\(?=[*#_\[\]()\-+.])"
+    r"|(?:(?<=\n)|^)[ \t]*#{1,6}[ \t]+|</?sup>)",
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """``text`` is a cleaned view of an original text; offsets map back through breakpoints.
+
+    ``vpos[k]``/``opos[k]``: the view character at ``vpos[k]`` is the original character at
+    ``opos[k]``, and the following view characters are contiguous in the original up to the
+    next breakpoint. ``jumps`` are view offsets where dropped *content* (a footnote block, a
+    page number) was skipped, so that evidence can avoid straddling them.
+    """
+
+    text: str
+    vpos: tuple[int, ...]
+    opos: tuple[int, ...]
+    jumps: tuple[int, ...] = ()
+
+    def orig(self, i: int) -> int:
+        """Original offset of view offset ``i``."""
+        k = bisect_right(self.vpos, i) - 1
+        if k < 0:
+            return self.opos[0] if self.opos else i
+        return self.opos[k] + (i - self.vpos[k])
+
+    def orig_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a half-open view span back to the original text."""
+        if end <= start:
+            o = self.orig(start)
+            return o, o
+        return self.orig(start), self.orig(end - 1) + 1
+
+    def trimmed_span(self, start: int, end: int, keep: int) -> tuple[int, int]:
+        """Like :meth:`orig_span`, but cut at dropped blocks so the span stays on the side
+        holding view offset ``keep``: evidence must be one readable slice of the original."""
+        for j in self.jumps:
+            if start < j < end:
+                if j <= keep:
+                    start = j
+                else:
+                    end = j
+        while start < end and self.text[start] == " ":
+            start += 1
+        while end > start and self.text[end - 1] == " ":
+            end -= 1
+        return self.orig_span(start, end)
+
+
+def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, end: int | None = None) -> View:
+    """The view of ``text[start:end]`` without the ``drop`` spans (see :class:`View`)."""
+    end = len(text) if end is None else end
+    parts: list[str] = []
+    vpos: list[int] = []
+    opos: list[int] = []
+    jumps: list[int] = []
+    n = 0
+
+    def emit(s: str, o: int) -> None:
+        nonlocal n
+        if not s:
+            return
+        vpos.append(n)
+        opos.append(o)
+        parts.append(s)
+        n += len(s)
+
+    def emit_space(o: int) -> None:
+        if n and parts[-1][-1] != " ":
+            emit(" ", o)
+
+    def emit_region(a: int, b: int) -> None:
+        pos = a
+        for m in _VIEW_NOISE.finditer(text, a, b):
+            if m.start() > pos:
+                emit(text[pos : m.start()], pos)
+            if m.group("ws") is not None:
+                emit_space(m.start())
+            pos = m.end()
+        if pos < b:
+            emit(text[pos:b], pos)
+
+    pos = start
+    for a, b in sorted(drop):
+        if b <= pos or a >= end:
+            continue
+        a = max(a, pos)
+        emit_region(pos, a)
+        emit_space(a)
+        jumps.append(n)
+        pos = min(b, end)
+    emit_region(pos, end)
+    return View("".join(parts), tuple(vpos), tuple(opos), tuple(jumps))
+
+
+# --------------------------------------------------------------------------------------------
+# Page numbers and footnotes
+# --------------------------------------------------------------------------------------------
+
+_PAGE_NUMBER = re.compile(
+    r"(?m)^[ \t]*(?:-[ \t]*|[Tt]rang[ \t]+)?\d{1,3}(?:[ \t]*-)?[ \t]*(?=\n[ \t]*\n|\n?\Z)"
+)
+
+
+def page_number_spans(text: str) -> list[tuple[int, int]]:
+    """Lines holding only a page number ("2", "- 2 -", "Trang 2") followed by a blank line.
+
+    A footnote line also starts with a number but carries text after it, so it never matches.
+    """
+    spans = []
+    for m in _PAGE_NUMBER.finditer(text):
+        prev = text.rfind("\n", 0, m.start())
+        # the previous line must be blank or absent: a number alone at the end of a wrapped
+        # sentence line sits right after text
+        before = text[text.rfind("\n", 0, max(prev, 0)) + 1 : prev] if prev > 0 else ""
+        if prev <= 0 or not before.strip() or text[m.start() : m.end()].strip().startswith("-"):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote's text span and where its marker sits in the body (``None`` if not found)."""
+
+    marker: str
+    start: int
+    end: int
+    anchor_start: int | None
+    anchor_end: int | None = None
+
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUP_CHARS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+# PDF layout: a separator line (only spaces, or underscores/dashes), then footnote lines.
+_SEPARATOR = re.compile(r"\n[ \t]{10,}\n|\n[ \t]*[_\u2014-]{5,}[ \t]*\n")
+# The block ends where the next page's body resumes: a single line break then a line that
+# starts with one space and does not start like a footnote line ("N text").
+_BLOCK_END = re.compile(r"(?<!\n)\n (?=\S)(?!\d{1,3}[ \t]+\S|\(\d{1,3}\))")
+_FOOTNOTE_LINE = re.compile(r"(?m)^[ \t]?(?:\((\d{1,3})\)|(\d{1,3}))[ \t]+(?=\S)")
+# Markdown layout: a paragraph that starts with a superscript marker.
+_MD_FOOTNOTE = re.compile(
+    r"(?m)^[ \t]*(?:(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)|<sup>\[?(?P<html>\d{1,3})\]?</sup>|\[\^(?P<caret>\d{1,3})\]:?)[ \t]*(?=\S)"
+)
+
+
+def footnote_block_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the text occupied by footnotes (PDF blocks with their separator line, and
+    Markdown footnote paragraphs): what a reader of the body skips."""
+    spans: list[tuple[int, int]] = []
+    for m in _SEPARATOR.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        e = _BLOCK_END.search(text, m.end())
+        # a blank-line separated line after the block is body text too
+        end = e.start() if e else len(text)
+        if end > m.start() + 1:
+            spans.append((m.start() + 1, end))
+    for m in _MD_FOOTNOTE.finditer(text):
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        spans.append((m.start(), end))
+    spans.sort()
+    return spans
+
+
+def _footnote_entries(text: str) -> list[tuple[str, int, int]]:
+    """(marker, start, end) of each footnote; continuation text at the top of a block keeps
+    the marker of the footnote it continues."""
+    out: list[tuple[str, int, int]] = []
+    for a, b in footnote_block_spans(text):
+        m = _MD_FOOTNOTE.match(text, a)
+        if m:
+            marker = (m.group("sup") or "").translate(_SUPERSCRIPTS) or m.group("html") or m.group("caret")
+            out.append((marker, a, b))
+            continue
+        body_start = text.find("\n", a) + 1
+        lines = _sequential(list(_FOOTNOTE_LINE.finditer(text, body_start, b)), out[-1][0] if out else None)
+        if lines and text[body_start : lines[0].start()].strip() and out:
+            out.append((out[-1][0], body_start, lines[0].start()))
+        elif not lines and out:
+            out.append((out[-1][0], body_start, b))
+        for i, lm in enumerate(lines):
+            end = lines[i + 1].start() if i + 1 < len(lines) else b
+            while end > lm.start() and text[end - 1].isspace():
+                end -= 1
+            out.append((lm.group(1) or lm.group(2), lm.start(), end))
+    return out
+
+
+def _sequential(lines: list[re.Match[str]], prev: str | None) -> list[re.Match[str]]:
+    """Keep the footnote lines whose numbers follow on (n+1, allowing a skipped one): a
+    wrapped footnote line may start with a number too ("3 (Phường …)", "02 vụ); …")."""
+    kept = []
+    last = int(prev) if prev and prev.isdigit() else None
+    for lm in lines:
+        n = int(lm.group(1) or lm.group(2))
+        if last is None or last < n <= last + 2:
+            kept.append(lm)
+            last = n
+    return kept
+
+
+def _marker_patterns(marker: str) -> list[re.Pattern[str]]:
+    sup = marker.translate(str.maketrans("0123456789", _SUP_CHARS))
+    return [
+        re.compile(rf"(?<!⁽){re.escape(sup)}(?![⁰¹²³⁴⁵⁶⁷⁸⁹⁾])|<sup>\[?{marker}\]?</sup>|\[\^{marker}\](?!:)"),
+        re.compile(rf"(?<=[^\W\d_]){marker}(?!\d)|(?<=[.)”\"])(?<!\d\.){marker}(?=[\s.,;:])"),
+        re.compile(rf"\({marker}\)"),
+    ]
+
+
+def find_footnotes(text: str) -> list[Footnote]:
+    """Footnotes with the body position of their marker ("tôn giáo1.", "(1),", "¹").
+
+    The marker is searched in the body only (footnote text excluded), after the previous
+    footnote's marker and before the footnote itself, the nearest one first, because a
+    footnote is printed on the page that carries its marker.
+    """
+    blocks = footnote_block_spans(text)
+    entries = _footnote_entries(text)
+    result: list[Footnote] = []
+    floor = 0
+    last_marker: str | None = None
+    last_anchor: tuple[int, int] | None = None
+
+    def in_block(pos: int) -> bool:
+        return any(a <= pos < b for a, b in blocks)
+
+    for marker, s, e in entries:
+        if marker == last_marker and last_anchor is not None and result and result[-1].marker == marker:
+            result.append(Footnote(marker, s, e, last_anchor[0], last_anchor[1]))
+            continue
+        anchor: tuple[int, int] | None = None
+        for pat in _marker_patterns(marker):
+            best = None
+            for m in pat.finditer(text, floor, s):
+                if not in_block(m.start()):
+                    best = (m.start(), m.end())
+            if best:
+                anchor = best
+                break
+        if anchor:
+            floor = anchor[1]
+        result.append(Footnote(marker, s, e, anchor[0] if anchor else None, anchor[1] if anchor else None))
+        last_marker, last_anchor = marker, anchor
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Sections and items
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    kind: str  # section | item | paragraph | footnote | page_number | header
+    level: int
+    label: str | None
+    heading: str | None
+    start: int
+    end: int
+    parent: int | None = None
+
+
+_LABEL = re.compile(
+    r"(?m)^(?P<lead>[ \t]*(?:#{1,6}[ \t]*)?(?:\\?\*{1,3}[ \t]*)?)"
+    r"(?:(?P<roman>[IVXL]{1,5})\.(?=[ \t])"
+    r"|(?P<dec>\d{1,2}(?:\.\d{1,2}){0,3})\.(?=[ \t]*[^\d\s])"
+    r"|(?P<letter>[a-zđ])\)(?=[ \t])"
+    r"|(?P<bullet>[-+•–]|\\\*|\*)(?=[ \t]))"
+)
+_HEADING_LINE = re.compile(r"(?m)^[ \t]*(?P<hashes>#{1,6})[ \t]+(?P<h>\S.*)$|^[ \t]*\*\*(?P<b>[^*\n]{3,})\*\*[ \t]*$")
+_BULLET_RANK = {"-": 7, "–": 7, "•": 7, "+": 8, "*": 9, "\\*": 9}
+_MARKUP = re.compile(r"\\|\*|#|</?sup>")
+
+
+def _rank(m: re.Match[str]) -> tuple[int, str, str]:
+    if m.group("roman"):
+        return 1, m.group("roman"), "section"
+    if m.group("dec"):
+        d = m.group("dec")
+        return 1 + d.count(".") + 1, d, "section"
+    if m.group("letter"):
+        return 6, m.group("letter"), "item"
+    b = m.group("bullet")
+    return _BULLET_RANK.get(b, 9), "*" if b == "\\*" else b, "item"
+
+
+def _line_end(text: str, pos: int) -> int:
+    e = text.find("\n", pos)
+    return len(text) if e < 0 else e
+
+
+def segment(text: str) -> list[Segment]:
+    """Sections (I., 1., 1.1., Markdown headings), items (a), -, +, *), footnotes and page
+    numbers, each with its span and parent (index into the returned list).
+
+    A numbered line is a *section* when its first line is short (a heading line) and an
+    *item* when it runs on as a paragraph ("1. UBND tỉnh đã chỉ đạo …"): reports use the same
+    numbering for both. Section and item spans nest: each runs to the next label of the same
+    or a higher rank.
+    """
+    dropped = footnote_block_spans(text) + page_number_spans(text)
+    dropped.sort()
+
+    def is_dropped(pos: int) -> bool:
+        i = bisect_right(dropped, (pos, len(text) + 1)) - 1
+        return i >= 0 and dropped[i][0] <= pos < dropped[i][1]
+
+    heads: list[tuple[int, int, str | None, str, str | None]] = []  # start, rank, label, kind, heading
+    seen: set[int] = set()
+    for m in _HEADING_LINE.finditer(text):
+        if is_dropped(m.start()):
+            continue
+        lm = _LABEL.match(text, m.start())
+        h = (m.group("h") or m.group("b") or "").strip()
+        h = _MARKUP.sub("", h).strip()
+        if not h:
+            continue
+        if lm and not lm.group("bullet"):
+            rank, label, _ = _rank(lm)
+        else:
+            rank = len(m.group("hashes")) if m.group("hashes") else 2
+            label = None
+        heads.append((m.start(), rank, label, "section", h))
+        seen.add(m.start())
+    for m in _LABEL.finditer(text):
+        if m.start() in seen or is_dropped(m.start()):
+            continue
+        rank, label, kind = _rank(m)
+        le = _line_end(text, m.end())
+        first = _MARKUP.sub("", text[m.end() : le]).strip()
+        heading: str | None = None
+        if kind == "section":
+            # a heading line is short and does not end a sentence mid-line
+            if len(first) < 70 or first.isupper() or first.endswith(":"):
+                heading = first
+            else:
+                kind = "item"
+        elif first.endswith(":") and len(first) < 120:
+            heading = first[:-1].strip()
+        heads.append((m.start(), rank, label, kind, heading))
+    heads.sort()
+
+    segs: list[Segment] = []
+    stack: list[int] = []
+    for i, (s, rank, label, kind, heading) in enumerate(heads):
+        end = len(text)
+        for s2, r2, *_ in heads[i + 1 :]:
+            if r2 <= rank:
+                end = s2
+                break
+        while stack and segs[stack[-1]].level >= rank:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        segs.append(Segment(kind, rank, label, heading, s, end, parent))
+        stack.append(len(segs) - 1)
+    for fn in find_footnotes(text):
+        segs.append(Segment("footnote", 0, fn.marker, None, fn.start, fn.end, None))
+    for a, b in page_number_spans(text):
+        segs.append(Segment("page_number", 0, text[a:b].strip(), None, a, b, None))
+    return segs
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences
+# --------------------------------------------------------------------------------------------
+
+# Abbreviations after which a period does not end a sentence.
+_ABBREV = frozenset(
+    "tp tx tt p q h x v.v vv ths ts pgs gs đ/c đc ông bà st nxb k/c kt tl tm tuq".split()
+)
+_SENT_END = re.compile(r"[.!?…]+[”\")]?(?= +\S)|:(?= +[-+•])")
+_TOKEN_BEFORE = re.compile(r"(\S+?)[.!?…]+[”\")]?$")
+
+
+def _starts_sentence(ch: str) -> bool:
+    return ch.isupper() or ch.isdigit() or ch in "-+•“\"(*"
+
+
+def boundary_offsets(text: str) -> list[int]:
+    """Original offsets where a structural unit starts (section, item, footnote, page)."""
+    out = [m.start() for m in _LABEL.finditer(text)]
+    out += [m.start() for m in _HEADING_LINE.finditer(text)]
+    for a, b in footnote_block_spans(text):
+        out += [a, b]
+    out.sort()
+    return out
+
+
+def sentences(text: str, view: View | None = None) -> list[tuple[int, int]]:
+    """Sentence spans in original offsets.
+
+    Sentences run across hard line breaks, page numbers and footnote blocks (a span may then
+    enclose the block); they end at ". " + capital or digit (not after "TP.", "v.v." or a
+    single letter), and at every section/item start. "1.062" never splits: no space follows.
+    """
+    dropped = sorted(footnote_block_spans(text) + page_number_spans(text))
+    v = view or make_view(text, dropped)
+    vt = v.text
+    cuts: set[int] = set()
+    for m in _SENT_END.finditer(vt):
+        nxt = m.end()
+        while nxt < len(vt) and vt[nxt] == " ":
+            nxt += 1
+        if nxt >= len(vt):
+            continue
+        if vt[m.start()] == "." and m.end() - m.start() == 1:
+            tm = _TOKEN_BEFORE.search(vt, max(0, m.start() - 12), m.end())
+            tok = tm.group(1).lower() if tm else ""
+            if tok in _ABBREV or (len(tok) == 1 and tok.isalpha()) or tok.endswith("v.v"):
+                continue
+        if _starts_sentence(vt[nxt]) or vt[m.start()] == ":":
+            cuts.add(nxt)
+    # structural starts, mapped into the view
+    for b in boundary_offsets(text):
+        vi = _view_index(v, b)
+        if vi is not None:
+            cuts.add(vi)
+    points = sorted(c for c in cuts if 0 < c < len(vt))
+    spans: list[tuple[int, int]] = []
+    prev = 0
+    for c in [*points, len(vt)]:
+        a, b = prev, c
+        while a < b and vt[a] == " ":
+            a += 1
+        while b > a and vt[b - 1] == " ":
+            b -= 1
+        if b > a:
+            spans.append(v.orig_span(a, b))
+        prev = c
+    return spans
+
+
+def _view_index(v: View, orig: int) -> int | None:
+    """The first view offset whose original offset is ≥ ``orig`` (None past the end)."""
+    k = bisect_right(v.opos, orig) - 1
+    if k < 0:
+        return 0
+    seg_end_v = v.vpos[k + 1] if k + 1 < len(v.vpos) else len(v.text)
+    cand = v.vpos[k] + (orig - v.opos[k])
+    if cand < seg_end_v:
+        return cand
+    return seg_end_v if seg_end_v < len(v.text) else None
