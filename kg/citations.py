@@ -161,7 +161,7 @@ def _is_instrument(n: Notation, type_word: str | None, folded: str, start: int) 
 # After a notation: ", ngày 22/10/2010", " của Bộ Chính trị", " về …" in that order, each
 # optional. The issuer runs up to the subject or the end of the clause.
 _ATTR_DATE = re.compile(rf"\s*,?\s*(?:ban hành\s+)?(?:ngày|ngay|Ngày)\s*(?P<d>{DATE})")
-_ATTR_ISSUER = re.compile(r"\s*,?\s*(?:của|do)\s+(?P<i>[^,;:.“”\"()]+?)(?=\s+(?:về|v/v|V/v|[qQ]uy định|ban hành|phê duyệt|hướng dẫn|tại|đã|được|thực hiện|triển khai|và|với|gắn|ngày)\b|\s*[,;:.“”\"()]|\s*$)")
+_ATTR_ISSUER = re.compile(r"\s*,?\s*(?:của|do)\s+(?P<i>[^,;:.“”\"()]+?)(?=\s+(?:về|v/v|V/v|[qQ]uy định|ban hành|phê duyệt|hướng dẫn|tại|đã|được|thực hiện|triển khai|và|với|gắn|ngày|theo|nhằm|để|Kế hoạch|Chỉ thị|Quyết định|Nghị quyết|Nghị định|Công văn|Chương trình|Kết luận|Thông tư)\b|\s+-\s|\s*[,;:.“”\"()]|\s*$)")
 _ATTR_SUBJECT = re.compile(r"\s*,?\s*(?:về|V/v|v/v)\s+(?:việc\s+)?(?P<s>[^;]{3,250}?)(?=\s*(?:;|\.\s|\.$|$|,\s*(?:ngày|Kế hoạch|Chỉ thị|Quyết định|Nghị quyết|Công văn)|\s+(?:của|và)\s+(?:Kế hoạch|Chỉ thị|Quyết định|Nghị quyết|Công văn|Chương trình)))")
 
 

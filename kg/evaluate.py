@@ -32,6 +32,11 @@ _ABBREVIATIONS = {
 }
 
 
+# The annotations define a link as "A was issued to implement / carry out / is based on B";
+# a report reviewing B and a mere citation are not such links.
+SCORED_RELATIONS = ("implements", "based_on")
+
+
 def normalise_name(name: str) -> str:
     f = fold(name)
     f = re.sub(r"\((?:khoa|khoá)?\s*[ivxl]+\)|\bkhoa\s+[ivxl]+\b", " ", f)
@@ -129,7 +134,11 @@ def score_document(gold: dict, got: Extraction, report: Report) -> None:
         report.problems.append(f"{doc}: false instrument {notation}")
 
     own = {"#document", got.document.notation}
-    got_links = {(r.source, r.target) for r in got.relations if r.source not in own and r.type != "cites"}
+    got_links = {
+        (r.source, r.target)
+        for r in got.relations
+        if r.source not in own and r.type in SCORED_RELATIONS
+    }
     gold_links = {(g["source"], g["target"]) for g in gold["links"]}
     for pair in sorted(gold_links):
         if pair in got_links:

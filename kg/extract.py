@@ -33,7 +33,7 @@ def extract(source: SourceDocument) -> Extraction:
     header = read_header(text, _province_names())
     view = clean(text)
     citations = find_citations(view)
-    instruments = resolve(citations, header)
+    instruments = resolve(citations, header, view.text)
     m = _FIRST_SECTION.search(view.text)
     preamble_end = m.start() if m else min(len(view.text), 1500)
     relations = find_links(

@@ -88,10 +88,15 @@ def read_header(text: str, provinces: list[str] | None = None) -> DocumentHeader
     h.signer = _signer(text)
     h.title = _title(text, h.type)
     h.period = _period(h.title or "")
-    if h.year is None and h.period:
-        years = re.findall(r"(?:19|20)\d{2}", h.period)
-        h.year = int(years[-1]) if years else None
     return h
+
+
+def period_year(h: DocumentHeader) -> int | None:
+    """The year a document is about, when its date line gives none (marked inferred by users)."""
+    if h.year:
+        return h.year
+    years = re.findall(r"(?:19|20)\d{2}", h.period or "")
+    return int(years[-1]) if years else None
 
 
 def _document_type(head: str) -> str | None:

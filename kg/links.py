@@ -32,7 +32,7 @@ _TRIGGER_END = re.compile(
     r"(?P<trigger>(?:(?:tong|so) ket\s+(?:\d+\s+nam\s+)?(?:(?:trien khai\s+)?thuc hien|trien khai)"
     r"|(?:(?:tiep tuc|day manh|tang cuong|to chuc|chi dao)\s+)*(?:trien khai\s+)?(?:thuc hien|trien khai|cu the hoa|quan triet|huong dan thuc hien|gan voi)"
     r"|bao cao (?:ket qua\s+)?(?:thuc hien|trien khai)"
-    r"|ban hanh kem theo|can cu|huong dan)"
+    r"|can cu|huong dan)"
     r")\s*(?:co hieu qua\s*|nghiem tuc\s*|tot\s*)?(?:cac\s+|mot so\s+(?:dieu|noi dung)\s+cua\s+|noi dung\s+(?:cua\s+)?)?$"
 )
 # "A theo B" after "thực hiện A": B is what directs A.
@@ -45,12 +45,16 @@ _LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:và|cùng|cũng như)?\s*(?:các\s+)?
 _CLAUSE_END = re.compile(
     r";|(?<![A-ZĐ]{2})(?<!\d)\.(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\.\s*$"
 )
+_REPORT_CODES = {"BC", "TB", None}
 _RAW = [""]  # the view of the document being linked (set by find_links)
 _PROPOSAL = re.compile(r"\b(?:xet de nghi|theo de nghi|to trinh)\b")
 
 
-def _relation_type(trigger: str) -> str:
-    if trigger.startswith(("tong ket", "so ket", "bao cao")):
+def _relation_type(trigger: str) -> str | None:
+    """The relation a trigger states; ``None`` for "báo cáo kết quả thực hiện" (a mere mention)."""
+    if trigger.startswith("bao cao"):
+        return None
+    if trigger.startswith(("tong ket", "so ket")):
         return "reviews"
     if trigger.startswith("can cu"):
         return "based_on"
@@ -124,6 +128,12 @@ def _links_in_clause(inside, folded, view, c_start, add) -> None:  # type: ignor
             m = None  # "… Thực hiện B": a capital after running text starts a new sentence
         if m and lead <= 160 and not _PROPOSAL.search(gap):
             rtype = _relation_type(m.group("trigger"))
+            if rtype is None:
+                continue
+            if rtype == "reviews" and a.notation.type_code not in _REPORT_CODES:
+                # "Kế hoạch … về tổng kết 10 năm thực hiện Chỉ thị …": a plan issued to carry
+                # out the review the directive asks for implements it; a report reviews it.
+                rtype = "implements"
             add(a.key, b.key, rtype, a.word_start, b.end)
             target_of[i] = (a, rtype)
             continue

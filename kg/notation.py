@@ -95,7 +95,6 @@ CENTRAL_ISSUERS: dict[str, str] = {
     "BNCTW": "Ban Nội chính Trung ương",
     "MTTW": "Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam",
     "BCĐ138": "Ban Chỉ đạo 138/CP",
-    "KLLN": "Bộ Công an, Viện kiểm sát nhân dân tối cao, Tòa án nhân dân tối cao",
 }
 
 # Issuer codes of local bodies (numbering restarts every year in every province/body), with
@@ -214,15 +213,13 @@ def issuer_from_codes(n: Notation) -> str | None:
     for code in n.issuer_codes:
         up = _upper(code)
         if up == "TW":
-            return "Bộ Chính trị" if n.type_code in ("CT", "NQ", "KL") else CENTRAL_ISSUERS["TW"]
+            return None  # Ban Chấp hành, Bộ Chính trị or Ban Bí thư: the code does not say
         if up in CENTRAL_ISSUERS:
             return CENTRAL_ISSUERS[up]
         if up.startswith("BCA"):
             return "Bộ Công an"
         if up.startswith("QH"):
             return "Quốc hội"
-    if n.type_code == "KLLN":
-        return CENTRAL_ISSUERS["KLLN"]
     return None
 
 

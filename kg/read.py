@@ -17,6 +17,7 @@ import re
 import stat
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -96,6 +97,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (  # UTF-32 first: its LE mark begins wit
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # tab, LF, VT, FF, CR are text
 _HIGH_BYTES = bytes(range(0x80, 0x100))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 _MAX_CONTROL_RATIO = 0.005
 _VALID_UTF8_MULTIBYTE = re.compile(
@@ -303,8 +305,7 @@ def _sniff_unknown(data: bytes, kind: str | None) -> tuple[str, str]:
 def _finish(text: str, what: str) -> str:
     """One normal form for every format, so offsets mean the same thing whatever the source."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text)  # returns at once when already NFC
     if not text.strip():
         raise _Refused("empty file (only whitespace)" if what == "file" else f"no text found in the {what}")
     return text
@@ -406,13 +407,11 @@ def _reads_as_vietnamese(text: str) -> bool:
     yields stray accents, uncomposed tone marks and Latin letters Vietnamese does not use.
     """
     viet = stray = 0
-    for c in text:
-        if c.isascii():
-            continue
+    for c, n in Counter(_NON_ASCII.findall(text)).items():
         if c in VIETNAMESE_LETTERS:
-            viet += 1
+            viet += n
         elif c not in _CP1258_TYPOGRAPHY:
-            stray += 1
+            stray += n
     return viet > 0 and stray * 50 <= viet
 
 
@@ -593,7 +592,8 @@ def _pdf_text(data: bytes, kind: str | None) -> str:
         raise _Refused(f"corrupt PDF: {type(e).__name__}: {e}") from None
     if not any(t.strip() for t in texts):
         raise _Refused("scanned PDF: no text layer; OCR it first")
-    return "\n\n".join(texts).replace("\x00", "")
+    # pypdf ends some pages with a newline; trim it so a page break is always one blank line
+    return "\n\n".join(t.rstrip("\n") for t in texts).replace("\x00", "")
 
 
 def _unlock(reader: object, dependency_error: type[Exception]) -> None:

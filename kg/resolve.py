@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.citations import Citation
+from kg.header import period_year
 from kg.iri import fold
 from kg.model import DocumentHeader, Instrument, Span
 from kg.notation import Notation, issuer_from_codes, local_issuer_stem, well_formedness
@@ -59,7 +60,34 @@ def group_citations(citations: list[Citation]) -> list[_Group]:
             g = _Group([c])
             candidates.append(g)
             groups.append(g)
-    return groups
+    return _merge_misprints(groups)
+
+
+def _merge_misprints(groups: list[_Group]) -> list[_Group]:
+    """Merge groups whose notations differ by one misprinted letter of a long issuer code
+    ("09/CTr-BCA-MTTQ" and "09/Ctr-BCA-MTTW"), when number, type and dates agree."""
+    merged: list[_Group] = []
+    for g in groups:
+        n = g.notations[0]
+        for m in merged:
+            o = m.notations[0]
+            if (
+                o.number == n.number
+                and (o.type_code or "") == (n.type_code or "")
+                and o.type_code is not None
+                and len(o.segments) == len(n.segments) >= 3
+                and _one_letter_apart("".join(o.segments).upper(), "".join(n.segments).upper())
+                and all(_compatible(m, c) for c in g.citations)
+            ):
+                m.citations.extend(g.citations)
+                break
+        else:
+            merged.append(g)
+    return merged
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) >= 6 and sum(x != y for x, y in zip(a, b)) == 1
 
 
 def canonical_form(group: _Group) -> Notation:
@@ -67,11 +95,14 @@ def canonical_form(group: _Group) -> Notation:
     counts: dict[str, int] = {}
     for n in group.notations:
         counts[n.printed] = counts.get(n.printed, 0) + 1
-    best = max(group.notations, key=lambda n: (well_formedness(n), counts[n.printed]))
-    return best
+    dated = {c.notation.printed for c in group.citations if c.date}
+    return max(
+        group.notations,
+        key=lambda n: (well_formedness(n), n.printed in dated, counts[n.printed]),
+    )
 
 
-def resolve(citations: list[Citation], header: DocumentHeader) -> list[Instrument]:
+def resolve(citations: list[Citation], header: DocumentHeader, text: str = "") -> list[Instrument]:
     """One instrument per distinct instrument cited, with merged attributes."""
     instruments: list[Instrument] = []
     own = header.notation
@@ -90,11 +121,11 @@ def resolve(citations: list[Citation], header: DocumentHeader) -> list[Instrumen
         local = not n.is_central
         if explicit and local and _names_central_body(explicit):
             local = False
-        issuer, inferred = _issuer(n, explicit, header, local)
+        issuer, inferred = _issuer(n, explicit, header, local, text)
         year = int(date[:4]) if date else n.year
         year_inferred = False
-        if year is None and local and header.year:
-            year, year_inferred = header.year, True
+        if year is None and local and period_year(header):
+            year, year_inferred = period_year(header), True
         instruments.append(
             Instrument(
                 key=n.printed,
@@ -121,7 +152,7 @@ def _names_central_body(issuer: str) -> bool:
 
 
 def _issuer(
-    n: Notation, explicit: str | None, header: DocumentHeader, local: bool
+    n: Notation, explicit: str | None, header: DocumentHeader, local: bool, text: str = ""
 ) -> tuple[str | None, bool]:
     """The issuer as the text names it, placed in the document's province; else inferred."""
     place = header.province
@@ -134,11 +165,18 @@ def _issuer(
     if stem and place:
         level = header.level or "tỉnh"
         if stem in ("UBND", "HĐND", "Ban Chỉ đạo", "Đảng ủy Công an"):
-            return f"{stem} {level} {place}", True
-        if stem == "Công an thành phố" or stem == "Công an tỉnh" or stem == "Công an huyện":
-            return f"{stem} {place}", True
+            full = _full_name_in_text(stem, level, text) if text and stem == "Ban Chỉ đạo" else None
+            return (f"{full} {place}" if full else f"{stem} {level} {place}"), True
         return f"{stem} {place}", True
     return None, False
+
+
+def _full_name_in_text(stem: str, level: str, text: str) -> str | None:
+    """How the document itself names a body it abbreviates in codes ("Ban Chỉ đạo … tỉnh")."""
+    m = re.search(rf"{stem}\s+((?:[^\s.;:()]+\s+){{1,25}}?){level}\b", text)
+    if not m:
+        return None
+    return re.sub(r"\s+", " ", f"{stem} {m.group(1)}{level}")
 
 
 def _place_relative(name: str, header: DocumentHeader) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,11 @@ CAT_INGESTED = "http://www.w3.org/ns/prov#generatedAtTime"
 CAT_SOURCE_DOCUMENT = ONTOLOGY + "SourceDocument"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# A read-only RocksDB instance opened while a writer compacts can miss a file that the
+# writer just deleted; reopening picks up the new file set. Tries, and pause between them.
+_READ_RETRIES = 5
+_READ_RETRY_PAUSE = 0.05
 
 EXPORT_FORMATS = {
     "turtle": ox.RdfFormat.TRIG,  # Turtle cannot carry graphs; TriG is Turtle plus graphs
@@ -172,6 +178,12 @@ def translate_os_error(location: str, exc: BaseException) -> StoreError:
     return StoreError(f"store at {location}: {text}")
 
 
+def _is_transient(exc: BaseException) -> bool:
+    """A file vanished under a read-only instance: the writer compacted; reopen and retry."""
+    low = str(exc).lower()
+    return "no such file" in low or "corruption" in low
+
+
 def _prepare_directory(path: Path) -> None:
     """Check the location before RocksDB does, because its messages are cryptic."""
     if path.exists() and not path.is_dir():
@@ -200,6 +212,8 @@ def _to_rdflib(term: Any) -> Node | None:
     if isinstance(term, ox.Literal):
         if term.language:
             return RdfLiteral(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:  # a simple literal, as rdflib writes them
+            return RdfLiteral(term.value)
         return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
     return RdfLiteral(str(term))
 
@@ -259,16 +273,23 @@ class OxigraphStore:
                     del del_me
                 except OSError as exc:
                     raise translate_os_error(self.location, exc) from exc
-            self._fingerprint = self._disk_fingerprint()
-            try:
-                return ox.Store.read_only(str(self.path))
-            except OSError as exc:
-                raise translate_os_error(self.location, exc) from exc
+            return self._open_read_only()
         _prepare_directory(self.path)
         try:
             return ox.Store(str(self.path))
         except OSError as exc:
             raise translate_os_error(self.location, exc) from exc
+
+    def _open_read_only(self) -> ox.Store:
+        for attempt in range(_READ_RETRIES):
+            self._fingerprint = self._disk_fingerprint()
+            try:
+                return ox.Store.read_only(str(self.path))
+            except (OSError, RuntimeError) as exc:
+                if attempt + 1 == _READ_RETRIES or not _is_transient(exc):
+                    raise translate_os_error(self.location, exc) from exc
+                time.sleep(_READ_RETRY_PAUSE * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _disk_fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         try:
@@ -379,13 +400,19 @@ class OxigraphStore:
         return out
 
     def query(self, sparql: str, *, default_graph_union: bool = True) -> QueryResult:
-        try:
-            res = self.ox.query(sparql, use_default_graph_as_union=default_graph_union)
-        except SyntaxError as exc:
-            raise KGError(f"SPARQL syntax error: {exc}") from exc
-        except OSError as exc:
-            raise translate_os_error(self.location, exc) from exc
-        return _materialise(res)
+        for attempt in range(_READ_RETRIES):
+            try:
+                res = self.ox.query(sparql, use_default_graph_as_union=default_graph_union)
+                return _materialise(res)
+            except SyntaxError as exc:
+                raise KGError(f"SPARQL syntax error: {exc}") from exc
+            except (OSError, RuntimeError) as exc:
+                if not (self.read_only and _is_transient(exc)) or attempt + 1 == _READ_RETRIES:
+                    raise translate_os_error(self.location, exc) from exc
+                time.sleep(_READ_RETRY_PAUSE * (attempt + 1))
+                self._store = None
+                self._store = self._open_read_only()
+        raise AssertionError("unreachable")
 
     def count_triples(self) -> int:
         return len(self.ox)

@@ -18,6 +18,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # --------------------------------------------------------------------------------------------
 # View: collapsed whitespace, markup dropped, with an offset map
@@ -25,11 +26,16 @@ from dataclasses import dataclass
 
 # Whitespace runs that need rewriting (a single plain space is left alone, so the number of
 # matches is about the number of lines, not of words), Markdown marks, HTML <sup> tags.
+_VIEW_WS = re.compile(r"(?=[\s\u00a0])(?P<ws>\s{2,}|[\n\t\u00a0]\s*)")
+# the leading look-ahead lets the engine skip ordinary characters fast
 _VIEW_NOISE = re.compile(
-    r"(?P<ws>[ \t]*\n\s*|[ \t]{2,}|\t|\u00a0)"
+    r"(?=[\s*\\#<\u00a0])(?:(?P<ws>\s{2,}|[\n\t\u00a0]\s*)"
     r"|(?P<md>(?<![\w*])\*{1,3}(?=\S)|(?<=\S)\*{1,3}(?![\w*])|\\(?=[*#_\[\]()\-+.])"
-    r"|(?:(?<=\n)|^)[ \t]*#{1,6}[ \t]+|</?sup>)",
+    r"|(?:(?<=\n)|^)[ \t]*#{1,6}[ \t]+|</?sup>))",
 )
+
+
+_HAS_MARKUP = re.compile(r"[*#\\]|<sup>")
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,11 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
         if n and parts[-1][-1] != " ":
             emit(" ", o)
 
+    noise = _VIEW_NOISE if _HAS_MARKUP.search(text) else _VIEW_WS
+
     def emit_region(a: int, b: int) -> None:
         pos = a
-        for m in _VIEW_NOISE.finditer(text, a, b):
+        for m in noise.finditer(text, a, b):
             if m.start() > pos:
                 emit(text[pos : m.start()], pos)
             if m.group("ws") is not None:
@@ -133,6 +141,11 @@ _PAGE_NUMBER = re.compile(
 
 
 def page_number_spans(text: str) -> list[tuple[int, int]]:
+    return list(_page_number_spans(text))
+
+
+@lru_cache(maxsize=16)
+def _page_number_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Lines holding only a page number ("2", "- 2 -", "Trang 2") followed by a blank line.
 
     A footnote line also starts with a number but carries text after it, so it never matches.
@@ -145,7 +158,7 @@ def page_number_spans(text: str) -> list[tuple[int, int]]:
         before = text[text.rfind("\n", 0, max(prev, 0)) + 1 : prev] if prev > 0 else ""
         if prev <= 0 or not before.strip() or text[m.start() : m.end()].strip().startswith("-"):
             spans.append((m.start(), m.end()))
-    return spans
+    return tuple(spans)
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,11 @@ _MD_FOOTNOTE = re.compile(
 
 
 def footnote_block_spans(text: str) -> list[tuple[int, int]]:
+    return list(_footnote_block_spans(text))
+
+
+@lru_cache(maxsize=16)
+def _footnote_block_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of the text occupied by footnotes (PDF blocks with their separator line, and
     Markdown footnote paragraphs): what a reader of the body skips."""
     spans: list[tuple[int, int]] = []
@@ -191,7 +209,7 @@ def footnote_block_spans(text: str) -> list[tuple[int, int]]:
         end = len(text) if end < 0 else end
         spans.append((m.start(), end))
     spans.sort()
-    return spans
+    return tuple(spans)
 
 
 def _footnote_entries(text: str) -> list[tuple[str, int, int]]:
@@ -231,50 +249,92 @@ def _sequential(lines: list[re.Match[str]], prev: str | None) -> list[re.Match[s
     return kept
 
 
-def _marker_patterns(marker: str) -> list[re.Pattern[str]]:
-    sup = marker.translate(str.maketrans("0123456789", _SUP_CHARS))
-    return [
-        re.compile(rf"(?<!⁽){re.escape(sup)}(?![⁰¹²³⁴⁵⁶⁷⁸⁹⁾])|<sup>\[?{marker}\]?</sup>|\[\^{marker}\](?!:)"),
-        re.compile(rf"(?<=[^\W\d_]){marker}(?!\d)|(?<=[.)”\"])(?<!\d\.){marker}(?=[\s.,;:])"),
-        re.compile(rf"\({marker}\)"),
-    ]
+# Every place a footnote marker may sit in the body, by kind: 0 superscript / <sup> / [^n],
+# 1 digits glued to a word ("tôn giáo1.", "vụ8,"), 2 a number in brackets ("(1)").
+_MARKER = re.compile(
+    r"(?=[\d⁰¹²³⁴⁵⁶⁷⁸⁹<\[(])(?:(?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)|<sup>\[?(?P<html>\d{1,3})\]?</sup>"
+    r"|\[\^(?P<caret>\d{1,3})\](?!:)|\((?P<paren>\d{1,3})\)|(?<!\d)(?P<num>\d{1,3})(?!\d))"
+)
+_GLUE_AFTER = frozenset('.)”"')
+
+
+def _marker_kind(text: str, m: re.Match[str]) -> tuple[str, int] | None:
+    """(number, kind) of a possible marker: 0 superscript / <sup> / [^n]; 1 digits glued to a
+    word ("tôn giáo1.", "vụ8,"); 2 a number in brackets ("(1)")."""
+    if m.group("sup"):
+        if text[m.start() - 1 : m.start()] == "⁽" or text[m.end() : m.end() + 1] == "⁾":
+            return None
+        return m.group("sup").translate(_SUPERSCRIPTS), 0
+    if m.group("html") or m.group("caret"):
+        return m.group("html") or m.group("caret"), 0
+    if m.group("paren"):
+        return m.group("paren"), 2
+    s = m.start()
+    prev = text[s - 1 : s]
+    if not prev:
+        return None
+    if prev.isalpha():
+        # "-V28", "/CP1" belong to a notation, not a marker
+        if text[s - 2 : s - 1] in ("-", "/") and prev.isupper():
+            return None
+        return m.group("num"), 1
+    if prev in _GLUE_AFTER and text[s - 2 : s - 1] != "." and (text[m.end() : m.end() + 1] or " ") in " \n.,;:":
+        if prev == "." and text[s - 2 : s - 1].isdigit():
+            return None
+        return m.group("num"), 1
+    return None
+
+
+def _marker_candidates(text: str, blocks: list[tuple[int, int]]) -> dict[str, list[tuple[int, int, int]]]:
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    bi = 0
+    for m in _MARKER.finditer(text):
+        while bi < len(blocks) and blocks[bi][1] <= m.start():
+            bi += 1
+        if bi < len(blocks) and blocks[bi][0] <= m.start():
+            continue
+        mk = _marker_kind(text, m)
+        if mk is None:
+            continue
+        key, kind = mk
+        out.setdefault(key.lstrip("0") or "0", []).append((m.start(), m.end(), kind))
+    return out
+
+
+@lru_cache(maxsize=16)
+def _find_footnotes(text: str) -> tuple[Footnote, ...]:
+    blocks = footnote_block_spans(text)
+    cands = _marker_candidates(text, blocks)
+    result: list[Footnote] = []
+    floor = 0
+    for marker, s, e in _footnote_entries(text):
+        if result and result[-1].marker == marker:
+            prev = result[-1]
+            result.append(Footnote(marker, s, e, prev.anchor_start, prev.anchor_end))
+            continue
+        best: tuple[int, int, int] | None = None
+        for c in cands.get(marker.lstrip("0") or "0", ()):
+            if c[0] < floor:
+                continue
+            if c[0] >= s:
+                break
+            if best is None or c[2] <= best[2]:
+                best = c
+        if best:
+            floor = best[1]
+        result.append(Footnote(marker, s, e, best[0] if best else None, best[1] if best else None))
+    return tuple(result)
 
 
 def find_footnotes(text: str) -> list[Footnote]:
     """Footnotes with the body position of their marker ("tôn giáo1.", "(1),", "¹").
 
     The marker is searched in the body only (footnote text excluded), after the previous
-    footnote's marker and before the footnote itself, the nearest one first, because a
-    footnote is printed on the page that carries its marker.
+    footnote's marker and before the footnote itself; a superscript beats a glued digit,
+    which beats "(n)", and among equals the nearest one wins, because a footnote is printed
+    on the page that carries its marker.
     """
-    blocks = footnote_block_spans(text)
-    entries = _footnote_entries(text)
-    result: list[Footnote] = []
-    floor = 0
-    last_marker: str | None = None
-    last_anchor: tuple[int, int] | None = None
-
-    def in_block(pos: int) -> bool:
-        return any(a <= pos < b for a, b in blocks)
-
-    for marker, s, e in entries:
-        if marker == last_marker and last_anchor is not None and result and result[-1].marker == marker:
-            result.append(Footnote(marker, s, e, last_anchor[0], last_anchor[1]))
-            continue
-        anchor: tuple[int, int] | None = None
-        for pat in _marker_patterns(marker):
-            best = None
-            for m in pat.finditer(text, floor, s):
-                if not in_block(m.start()):
-                    best = (m.start(), m.end())
-            if best:
-                anchor = best
-                break
-        if anchor:
-            floor = anchor[1]
-        result.append(Footnote(marker, s, e, anchor[0] if anchor else None, anchor[1] if anchor else None))
-        last_marker, last_anchor = marker, anchor
-    return result
+    return list(_find_footnotes(text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,7 +459,7 @@ def segment(text: str) -> list[Segment]:
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREV = frozenset(
-    "tp tx tt p q h x v.v vv ths ts pgs gs đ/c đc ông bà st nxb k/c kt tl tm tuq".split()
+    ["tp", "tx", "tt", "p", "q", "h", "x", "v.v", "vv", "ths", "ts", "pgs", "gs", "đ/c", "đc", "ông", "bà", "st", "nxb", "k/c", "kt", "tl", "tm", "tuq"]
 )
 _SENT_END = re.compile(r"[.!?…]+[”\")]?(?= +\S)|:(?= +[-+•])")
 _TOKEN_BEFORE = re.compile(r"(\S+?)[.!?…]+[”\")]?$")

@@ -214,7 +214,8 @@ def test_pdf_from_seed(tmp_path: Path, seed: str, seed_lines: list[str]) -> None
     assert doc.media_type == "application/pdf"
     assert collapse(doc.text) == collapse(seed)
     assert len(seed_lines) > 70, "the seed must span several pages for this test to mean anything"
-    assert doc.text.count("\n") >= len(seed_lines) - 1, "line breaks must be kept"
+    drawn = [line.strip() for line in seed_lines if line.strip()]
+    assert [line.strip() for line in doc.text.split("\n") if line.strip()] == drawn, "keep line breaks"
 
 
 @needs_font
@@ -418,6 +419,36 @@ def test_unreadable_file(tmp_path: Path) -> None:
         p.chmod(0o600)
 
 
+def test_permission_denied_on_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs even as root (where chmod cannot lock anything): simulate the kernel's refusal."""
+    p = tmp_path / "locked.txt"
+    p.write_text("bí mật", encoding="utf-8")
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(read, "open", denied, raising=False)
+    assert refusal(p).reason == "permission denied"
+
+
+def test_unlistable_folder_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("x", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if Path(str(path)) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(read.os, "scandir", scandir)
+    assert list(iter_input_files([tmp_path])) == [tmp_path / "b.txt", locked]
+    monkeypatch.setattr(read.os, "access", lambda *a: False)
+    assert "cannot be listed (permission denied)" in refusal(locked).reason
+
+
 @not_as_root
 def test_unlistable_folder_is_reported(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
@@ -444,13 +475,13 @@ def test_iter_input_files(tmp_path: Path) -> None:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("x", encoding="utf-8")
     (root / "sub" / "loop").symlink_to(root, target_is_directory=True)
-    (root / "again.txt").symlink_to(root / "b.txt")
+    (root / "z_again.txt").symlink_to(root / "b.txt")
     explicit = tmp_path / "table.xlsx"
     missing = tmp_path / "missing.txt"
     found = list(iter_input_files([root, explicit, missing, root / "b.txt"]))
     assert found == [
         root / "A.PDF",
-        root / "b.txt",  # again.txt is the same file, already yielded
+        root / "b.txt",  # z_again.txt → b.txt: yielded once
         root / "c.docx",
         root / "notes.markdown",
         root / "sub" / "deeper" / "y.txt",

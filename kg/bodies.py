@@ -1,0 +1,445 @@
+"""Recognising and resolving the bodies (cơ quan, tổ chức) a document names.
+
+Documents name bodies relative to their own place: "UBND tỉnh" in a Lai Châu report is UBND
+tỉnh Lai Châu, "Công an thành phố" in a report of thành phố Lai Châu is Công an thành phố Lai
+Châu. The registry (data/reference/bodies.ttl) holds the central bodies and *templates* of the
+bodies every province, district and commune has; this module instantiates a template for a place.
+A body that is in neither still gets a node (``known=False``), so no agent is dropped.
+
+Matching runs on a folded view of the text that has the same length as the text (one character
+per character), so spans found there index the original text directly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from kg import iri
+from kg.reference import (
+    BodyTemplate,
+    UnitKind,
+    body_template,
+    body_templates,
+    central_bodies,
+    key,
+    province_by_name,
+    unit_kinds,
+)
+
+CENTRAL = "trung ương"
+_SEP = r"[\s\-–,&./]*"  # what may stand between the words of a name: "LĐ-TB&XH", "LĐTB&XH"
+_SLOTS = re.compile(r"\{(unit|abbr|short|place)\}")
+_UNIT_SYNONYMS = {"tp": "thành phố"}  # "UBND TP", "Công an TP." for thành phố
+
+
+@dataclass(frozen=True)
+class BodyRef:
+    iri: str
+    name: str  # the full name of the body ("Công an tỉnh Lai Châu"): the node's label
+    canonical: str  # the registry's generic name it matched ("Công an tỉnh"); = name if unknown
+    province: str | None
+    level: str | None  # "trung ương", "tỉnh", "thành phố", "huyện", "xã" …
+    parent_iri: str | None
+    known: bool
+
+
+# ----------------------------------------------------------------------------- folded views
+
+
+def _fold_char(c: str, lower: bool) -> str:
+    f = c.replace("Đ", "D").replace("đ", "d")
+    f = "".join(x for x in unicodedata.normalize("NFD", f) if not unicodedata.combining(x))
+    if lower:
+        f = f.lower()
+    return f if len(f) == 1 else c
+
+
+def _view(text: str, *, lower: bool) -> str:
+    """Diacritics stripped (and lower-cased), one character per character of ``text``."""
+    return "".join(_fold_char(c, lower) for c in text)
+
+
+# ----------------------------------------------------------------------------- alias patterns
+
+
+@dataclass(frozen=True)
+class _Alias:
+    regex: re.Pattern[str]
+    case_sensitive: bool  # abbreviations ("CAT", "BCA") match only as printed
+    template: BodyTemplate | None
+    central: object | None  # CentralBody
+    has_unit: bool
+    length: int
+
+
+def _unit_alternation() -> str:
+    words = [key(u.word) for u in unit_kinds()] + list(_UNIT_SYNONYMS)
+    words.sort(key=len, reverse=True)
+    return "(?i:" + "|".join(_SEP.join(map(re.escape, w.split())) for w in words) + ")"
+
+
+def _literal(text: str, case_sensitive: bool) -> str:
+    folded = _view(unicodedata.normalize("NFC", text), lower=not case_sensitive)
+    parts = re.split(r"[\s\-–,&./]+", folded.strip())
+    return _SEP.join(re.escape(p) for p in parts if p)
+
+
+def _compile(alias: str) -> tuple[str, bool, bool]:
+    """Alias template → (regex source, case-sensitive?, has a unit slot?)."""
+    plain = _SLOTS.sub("", alias)
+    case_sensitive = not any(c.islower() for c in plain)
+    out: list[str] = []
+    pos = 0
+    has_unit = False
+    for m in _SLOTS.finditer(alias):
+        out.append(_literal(alias[pos : m.start()], case_sensitive))
+        slot = m.group(1)
+        if slot == "unit":
+            out.append(f"(?P<unit>{_unit_alternation()})")
+        elif slot == "abbr":
+            abbrs = sorted((u.abbr for u in unit_kinds()), key=len, reverse=True)
+            out.append("(?P<abbr>" + "|".join(map(re.escape, abbrs)) + ")")
+        elif slot == "short":
+            shorts = sorted((key(u.short) for u in unit_kinds() if u.short), key=len, reverse=True)
+            out.append("(?P<short>(?i:" + "|".join(map(re.escape, shorts)) + "))")
+        has_unit = has_unit or slot in ("unit", "abbr", "short")
+        out.append(_SEP if m.end() < len(alias) and alias[m.end()] == " " else "")
+        pos = m.end() + (1 if m.end() < len(alias) and alias[m.end()] == " " else 0)
+    out.append(_literal(alias[pos:], case_sensitive))
+    body = "".join(out)
+    if case_sensitive:
+        edge = r"(?<![A-Za-z0-9/\-])", r"(?![A-Za-z0-9/\-])"
+    else:
+        edge = r"(?<![a-z0-9])", r"(?![a-z0-9])"
+    return edge[0] + body + edge[1], case_sensitive, has_unit
+
+
+@cache
+def _aliases() -> tuple[_Alias, ...]:
+    out: list[_Alias] = []
+    for b in central_bodies():
+        for alias in (b.name, *b.aliases):
+            src, cs, _ = _compile(alias)
+            out.append(_Alias(re.compile(src), cs, None, b, False, len(alias)))
+    for t in body_templates():
+        for alias in (t.label, *t.alias_templates):
+            src, cs, has_unit = _compile(alias)
+            out.append(_Alias(re.compile(src), cs, t, None, has_unit, len(alias)))
+    out.sort(key=lambda a: -a.length)
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- units
+
+
+@cache
+def _units() -> dict[str, UnitKind]:
+    return {key(u.word): u for u in unit_kinds()}
+
+
+def _unit_from(match: re.Match[str]) -> UnitKind | None:
+    groups = match.groupdict()
+    if groups.get("unit"):
+        k = key(groups["unit"])
+        return _units().get(key(_UNIT_SYNONYMS.get(k, k)))
+    if groups.get("abbr"):
+        return next((u for u in unit_kinds() if u.abbr == groups["abbr"]), None)
+    if groups.get("short"):
+        k = key(groups["short"])
+        return next((u for u in unit_kinds() if u.short and key(u.short) == k), None)
+    return None
+
+
+def _split_unit(rest: str) -> tuple[UnitKind | None, str]:
+    """ "tỉnh Lai Châu" → (tỉnh, "Lai Châu"); "Lai Châu" → (None, "Lai Châu")."""
+    low = _view(rest, lower=True)
+    for k in sorted([*_units(), *_UNIT_SYNONYMS], key=len, reverse=True):
+        m = re.match(_SEP.join(map(re.escape, k.split())) + r"(?![a-z0-9])[\s.]*", low)
+        if m:
+            unit = _units()[key(_UNIT_SYNONYMS.get(k, k))]
+            return unit, rest[m.end() :].strip(" .,-")
+    return None, rest.strip(" .,-")
+
+
+# ----------------------------------------------------------------------------- naming
+
+
+def _province_unit(province: str) -> str:
+    p = province_by_name(province)
+    return "thành phố" if p is not None and p.kind.startswith("thành phố") else "tỉnh"
+
+
+def _fill(template: str, unit: UnitKind, place: str | None) -> str:
+    text = (
+        template.replace("{unit}", unit.word)
+        .replace("{abbr}", unit.abbr)
+        .replace("{short}", unit.short or unit.word.capitalize())
+        .replace("{place}", place or "")
+    )
+    return " ".join(text.split())
+
+
+def _instance_iri(template_iri: str | None, unit: UnitKind, place: str | None) -> str | None:
+    t = body_template(template_iri) if template_iri else None
+    if t is None or place is None:
+        return None
+    return iri.body(_fill(t.name_template, unit, place))
+
+
+def _parent(t: BodyTemplate, unit: UnitKind, place: str | None, province: str | None) -> str | None:
+    tier = "province" if unit.word in ("tỉnh",) or (place and place == province) else None
+    if t.parent_same:
+        same = _instance_iri(t.parent_same, unit, place)
+        if same:
+            return same
+    if tier == "province":
+        return t.central_parent
+    if t.parent_up and province:
+        return _instance_iri(t.parent_up, _units()[key(_province_unit(province))], province)
+    return None
+
+
+# ----------------------------------------------------------------------------- resolving
+
+
+_KHOA = re.compile(r"\s*\(?\s*kh[oó]a\s+[IVXLC0-9]+\s*\)?\s*$", re.IGNORECASE)
+
+
+def _clean(mention: str) -> str:
+    text = " ".join(unicodedata.normalize("NFC", mention).split())
+    text = _KHOA.sub("", text)
+    text = re.sub(r"^(?:các|của)\s+", "", text, flags=re.IGNORECASE)
+    return text.strip(" .,;:-–")
+
+
+def _match_whole(text: str, *, start_only: bool) -> list[tuple[_Alias, re.Match[str]]]:
+    views = {False: _view(text, lower=True), True: _view(text, lower=False)}
+    hits = []
+    for a in _aliases():
+        m = a.regex.match(views[a.case_sensitive])
+        if m and (not start_only or m.end() == len(text) or a.template is not None):
+            hits.append((a, m))
+    return hits
+
+
+def resolve_body(
+    mention: str, *, province: str | None, level: str | None = "tỉnh", place: str | None = None
+) -> BodyRef:
+    """The body a mention names, in a document of ``province`` issued at ``level``/``place``.
+
+    ``level``/``place`` describe the document's own body ("thành phố", "Lai Châu" for a report
+    of thành phố Lai Châu); a place written in the mention wins over the document's.
+    """
+    text = _clean(mention)
+    if province:
+        found = province_by_name(province)
+        province = found.name if found else province
+    # central bodies: the whole mention is a name or alias
+    for a, m in _match_whole(text, start_only=True):
+        if a.central is not None and m.end() == len(text):
+            b = a.central
+            return BodyRef(b.iri, b.name, b.name, None, CENTRAL, b.parent_iri, True)
+    best: tuple[_Alias, re.Match[str]] | None = None
+    for a, m in _match_whole(text, start_only=False):
+        if a.template is None:
+            continue
+        rest_unit, rest_place = _split_unit(text[m.end() :])
+        if rest_place and not rest_place[0].isupper() and not rest_place[0].isdigit():
+            continue  # the mention goes on with more words: a different body
+        if best is None or m.end() > best[1].end():
+            best = (a, m)
+    if best is not None:
+        return _from_template(best[0].template, best[1], text, province, level, place)
+    return _unknown(text, province, level, place)
+
+
+def _from_template(
+    t: BodyTemplate,
+    m: re.Match[str],
+    text: str,
+    province: str | None,
+    level: str | None,
+    place: str | None,
+) -> BodyRef:
+    units = _units()
+    unit = _unit_from(m)
+    rest_unit, explicit = _split_unit(text[m.end() :])
+    unit = unit or rest_unit
+    at: str | None = None
+    if explicit:
+        as_province = province_by_name(explicit)
+        if as_province is not None and (unit is None or unit.word == "tỉnh" or (
+            unit.word == "thành phố" and as_province.kind.startswith("thành phố")
+        )):
+            province = at = as_province.name
+            unit = units[key(_province_unit(province))]
+        else:
+            at = explicit
+            if unit is None:
+                unit = units[key(level)] if level and key(level) in units else None
+    elif unit is None:
+        # no unit written: the template's own tier decides (Sở … → the province)
+        if "province" in t.tiers and province:
+            unit, at = units[key(_province_unit(province))], province
+        elif level and key(level) in units and place:
+            unit, at = units[key(level)], place
+    elif level and key(unit.word) == key(level) and place:
+        at = place
+        p = province_by_name(place)
+        if p is not None and place == province:
+            at = p.name
+    elif unit.word == "tỉnh" or (
+        unit.word == "thành phố" and province and _province_unit(province) == "thành phố"
+    ):
+        at = province
+    if unit is None:
+        unit = units[key(_province_unit(province))] if province else units["tinh"]
+    canonical = _fill(t.name_template, unit, None)
+    if at:
+        name = _fill(t.name_template, unit, at)
+    elif province:
+        name = f"{canonical}, {_province_unit(province)} {province}"
+    else:
+        name = canonical
+    parent = _parent(t, unit, at, province)
+    return BodyRef(iri.body(name), name, canonical, province, unit.word, parent, True)
+
+
+def _unknown(text: str, province: str | None, level: str | None, place: str | None) -> BodyRef:
+    """A body not in the registry: its own words, completed with the place it is relative to."""
+    name = text
+    parent = None
+    unit, rest = _split_unit(text.split()[-1]) if text.split() else (None, "")
+    if unit is not None and not rest:  # "Ban Dân tộc tỉnh" → "… tỉnh Lai Châu"
+        if unit.word == "tỉnh" and province:
+            name = f"{text} {province}"
+        elif level and key(level) == key(unit.word) and place:
+            name = f"{text} {place}"
+    elif re.match(r"(?i)^sở\s", text) and province and not _has_unit(text):
+        # a department not in the registry is still a department of the province
+        name = f"{text} {_province_unit(province)} {province}"
+        parent = _instance_iri(_ubnd_template(), _units()[key(_province_unit(province))], province)
+    return BodyRef(iri.body(name), name, name, province, level, parent, False)
+
+
+def _has_unit(text: str) -> bool:
+    low = f" {key(text)} "
+    return any(f" {k} " in low for k in _units())
+
+
+def _ubnd_template() -> str | None:
+    return next((t.iri for t in body_templates() if key(t.label) == "uy ban nhan dan tinh"), None)
+
+
+# ----------------------------------------------------------------------------- finding
+
+
+_PLACE_WORD = re.compile(r"[ \t]*\n?[ \t]*([^\W\d_][\w]*|\d+)")
+_GENERIC_HEADS = ("Sở", "Phòng", "Cục", "Chi cục", "Ban Chỉ đạo", "Ban Quản lý")
+_STOP = {
+    key(w)
+    for w in (
+        "chủ trì", "phối hợp", "đã", "đang", "sẽ", "tổ chức", "thực hiện", "triển khai", "có",
+        "được", "là", "tham mưu", "báo cáo", "xây dựng", "ban hành", "tiếp tục", "chỉ đạo",
+        "hướng dẫn", "theo", "của", "với", "tại", "trong", "về", "năm", "tháng", "ngày", "và các",
+        "cùng", "để", "nhằm", "trên", "kiểm tra", "tuyên truyền", "phát hiện", "bắt", "xử lý",
+    )
+}
+
+
+def _extend_place(text: str, end: int, max_words: int = 4) -> int:
+    """Grow a span over a following place name: capitalised words or a number ("Quận 1")."""
+    pos = end
+    for _ in range(max_words):
+        m = _PLACE_WORD.match(text, pos)
+        if not m:
+            break
+        word = m.group(1)
+        if not (word[0].isupper() or word.isdigit()):
+            break
+        pos = m.end()
+    return pos
+
+
+def _extend_unit_place(text: str, end: int) -> int:
+    """After a name without a unit ("Sở Tư pháp"), take " tỉnh Lai Châu" when it follows."""
+    low = _view(text[end : end + 40], lower=True)
+    m = re.match(r"[ \t]+(?:\n[ \t]*)?(" + _unit_alternation() + r")(?![a-z0-9])", low)
+    if not m:
+        return end
+    after = end + m.end()
+    grown = _extend_place(text, after)
+    return grown if grown > after else end
+
+
+def _registry_spans(text: str) -> list[tuple[int, int]]:
+    views = {False: _view(text, lower=True), True: _view(text, lower=False)}
+    spans = []
+    for a in _aliases():
+        for m in a.regex.finditer(views[a.case_sensitive]):
+            start, end = m.span()
+            if not a.case_sensitive and not text[start].isupper():
+                continue  # names start with a capital; "lực lượng công an tỉnh" is no body
+            if a.template is not None:
+                end = _extend_place(text, end) if a.has_unit else _extend_unit_place(text, end)
+            spans.append((start, end))
+    return spans
+
+
+_WORD = re.compile(r"[ \t]*(,[ \t]*)?([^\W_]\w*)")
+
+
+def _generic_spans(text: str) -> list[tuple[int, int]]:
+    """Names the registry lacks, by their head word ("Sở Ngoại vụ", "Ban Chỉ đạo Đề án …").
+
+    A name runs on to the end of its clause: punctuation, a verb-like stop word ("chủ trì",
+    "phối hợp" …), or a unit word with its place ("… thành phố Lai Châu").
+    """
+    heads = "|".join(re.escape(h) for h in sorted(_GENERIC_HEADS, key=len, reverse=True))
+    spans = []
+    for m in re.finditer(rf"(?<!\w)(?:{heads})[ \t]+(?=[^\W\d_])", text):
+        if not text[m.end()].isupper():
+            continue
+        pos, words = m.end(), 0
+        while words < 12:
+            w = _WORD.match(text, pos)
+            if not w or (w.group(1) and not w.group(2)[0].islower()):
+                break
+            word = key(w.group(2))
+            nxt = _WORD.match(text, w.end())
+            pair = f"{word} {key(nxt.group(2))}" if nxt and not nxt.group(1) else ""
+            if words and (word in _STOP or pair in _STOP):
+                break
+            if words and word in _units():
+                grown = _extend_place(text, w.end())
+                pos = grown if grown > w.end() else w.end()
+                break
+            pos, words = w.end(), words + 1
+        if words:
+            spans.append((m.start(), pos))
+    return spans
+
+
+def find_bodies(text: str) -> list[tuple[int, int, str]]:
+    """Spans of body mentions: registry names, aliases and templates (with the place that follows),
+    then generic "Sở …", "Phòng …", "Ban Chỉ đạo …" names where no registry name starts.
+
+    Overlaps resolve to the earliest start, then the longest span; at one start a registry name
+    beats a generic guess.
+    """
+    registry = _registry_spans(text)
+    starts = {s for s, _ in registry}
+    generic = [(s, e) for s, e in _generic_spans(text) if s not in starts]
+    candidates = sorted({*registry, *generic}, key=lambda se: (se[0], -(se[1] - se[0])))
+    chosen: list[tuple[int, int]] = []
+    for start, end in candidates:
+        end = len(text[:end].rstrip(" \t\n.,;:-"))
+        if end <= start:
+            continue
+        if chosen and start < chosen[-1][1]:
+            continue
+        chosen.append((start, end))
+    return [(s, e, text[s:e]) for s, e in chosen]

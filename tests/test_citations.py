@@ -1,0 +1,125 @@
+"""The citation finder and resolver on the language patterns, one behaviour per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.citations import find_citations
+from kg.clean import clean
+from kg.extract import extract
+from kg.model import SourceDocument
+
+
+def notations(text: str) -> list[str]:
+    return [c.notation.printed for c in find_citations(clean(text))]
+
+
+def doc(text: str) -> SourceDocument:
+    return SourceDocument("t.txt", "t.txt", text, "0" * 64, "text/plain")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thực hiện Chỉ thị số 48-CT/TW ngày 22/10/2010", "48-CT/TW"),
+        ("Chương trình hành động số 35-CTr/TU của Tỉnh ủy", "35-CTr/TU"),
+        ("Kế hoạch số 185-KH/ĐUCA của Đảng ủy", "185-KH/ĐUCA"),
+        ("Nghị định số 49/2020/NĐ-CP của Chính phủ", "49/2020/NĐ-CP"),
+        ("Thông tư 124/2021/TT-BCA của Bộ Công an", "124/2021/TT-BCA"),
+        ("Luật số 73/2021/QH14 của Quốc hội", "73/2021/QH14"),
+        ("Kế hoạch số 3086/KH-UBND ngày 31/12/2019", "3086/KH-UBND"),
+        ("Chỉ thị số 12/CT-TTg của Thủ tướng", "12/CT-TTg"),
+        ("Quyết định số 1960/QĐ-BCA-C41", "1960/QĐ-BCA-C41"),
+        ("Công văn số 4833/UBND-TH ngày 28/11/2024", "4833/UBND-TH"),
+        ("Công văn số 4258/BCĐ138/CP ngày 02/12/2024", "4258/BCĐ138/CP"),
+        ("Công văn 1725/CATP-Đ4 ngày 30/12/2022", "1725/CATP-Đ4"),
+        ("Chương trình phối hợp số 715/CtrPH-CAT-SGDĐT", "715/CtrPH-CAT-SGDĐT"),
+        ("Kết luận liên ngành số 23/KLLN ngày 21/11/2024", "23/KLLN"),
+        ("Quy chế số 2548/QCPH-LĐTBXH-CA-QP-NG", "2548/QCPH-LĐTBXH-CA-QP-NG"),
+        ("Chỉ thị số 46-\n\nCT/TW ngày 22/6/2015", "46-CT/TW"),
+        ("Chỉ thị số 04/CT- BCA-V28 ngày 21/4/2014", "04/CT-BCA-V28"),
+        ("Thông tư số 23/2012/TT - BCA", "23/2012/TT-BCA"),
+        ("THEO CHỈ THỊ SỐ 21/CT-TTG NGÀY 25/5/2020", "21/CT-TTg"),
+        ("thực hiện Chi thị số 07/CT-TTg", "07/CT-TTg"),
+        ("Số: 12/KH-UBND", "12/KH-UBND"),
+        ("theo Thông tư 124/2021/TT-BCA32. Tiếp", "124/2021/TT-BCA"),
+        ("**Kế hoạch số 1433/KH-UBND**", "1433/KH-UBND"),
+    ],
+)
+def test_every_numbering_family_is_found_in_canonical_form(text: str, expected: str) -> None:
+    assert notations(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ngày 22/10/2010 và ngày 16/3/2020",
+        "thu giữ 4.037.390.000 đồng, 142/158 vụ, đạt 89,87%",
+        "gọi số điện thoại 0213.3876.123 hoặc 113",
+        "phá chuyên án 923P, bắt 05 đối tượng",
+        "Ban Chỉ đạo 138/CP về mở đợt cao điểm",
+        "hiệu quả các nội dung Đề án 06/CP",
+        "Covid-19 và giai đoạn 2016-2020, 2016 - 2020",
+        "(Qua phòng PV01 - CAT); 68/68 mô hình; 24/24 giờ",
+        "người dưới 16 tuổi, lần thứ 2",
+    ],
+)
+def test_things_that_are_not_instruments(text: str) -> None:
+    assert notations(text) == []
+
+
+def test_attributes_are_tied_to_the_right_citation() -> None:
+    text = (
+        "Kế hoạch số 733/KH-UBND ngày 07/5/2019 về triển khai thực hiện Chỉ thị số "
+        "32/CT-TTg, ngày 05/12/2018 của Thủ tướng chính phủ và Chỉ thị số 22-CT/TU "
+        "ngày 22 tháng 4 năm 2019 của Ban Thường vụ Tỉnh ủy về tăng cường công tác PCCC."
+    )
+    cs = {c.notation.printed: c for c in find_citations(clean(text))}
+    assert cs["733/KH-UBND"].date == "2019-05-07"
+    assert cs["32/CT-TTg"].date == "2018-12-05"
+    assert cs["32/CT-TTg"].issuer == "Thủ tướng chính phủ"
+    assert cs["22-CT/TU"].date == "2019-04-22"
+    assert cs["22-CT/TU"].issuer == "Ban Thường vụ Tỉnh ủy"
+    assert cs["22-CT/TU"].subject == "tăng cường công tác PCCC"
+
+
+def test_dates_in_every_printed_form() -> None:
+    for printed in ("22/10/2010", "22-10-2010", "22 tháng 10 năm 2010", "22.10.2010"):
+        (c,) = find_citations(clean(f"Chỉ thị số 48-CT/TW ngày {printed} của Bộ Chính trị"))
+        assert c.date == "2010-10-22", printed
+
+
+def test_variants_of_one_notation_resolve_to_one_instrument() -> None:
+    e = extract(
+        doc(
+            "Chỉ thị số 48-CT/TW ngày 22/10/2010 của Bộ Chính trị. Triển khai Chỉ thị "
+            "số 48/CT/TW. Nghị định số 03/2019/NĐ-CP ngày 05/9/2019 và Nghị định 03/NĐ-CP "
+            "ngày 05/9/2019. Chỉ thị 06/CT-TTg ngày 01/02/2008 và Chỉ thị 06/2008/CT-TTg."
+        )
+    )
+    assert sorted(i.notation for i in e.instruments) == ["03/2019/NĐ-CP", "06/2008/CT-TTg", "48-CT/TW"]
+    (i48,) = [i for i in e.instruments if i.notation == "48-CT/TW"]
+    assert len(i48.mentions) == 2
+
+
+def test_same_number_with_conflicting_dates_stays_two_instruments() -> None:
+    e = extract(
+        doc("Kế hoạch số 12/KH-UBND ngày 05/01/2019 và Kế hoạch số 12/KH-UBND ngày 07/01/2021.")
+    )
+    assert [i.date for i in e.instruments] == ["2019-01-05", "2021-01-07"]
+
+
+def test_issuer_is_inferred_from_the_code_and_marked() -> None:
+    e = extract(doc("Lai Châu, ngày 02 tháng 3 năm 2024\nthực hiện Chỉ thị số 12/CT-TTg và Kế hoạch số 5/KH-UBND."))
+    by = {i.notation: i for i in e.instruments}
+    assert by["12/CT-TTg"].issuer == "Thủ tướng Chính phủ" and by["12/CT-TTg"].issuer_inferred
+    assert not by["12/CT-TTg"].local
+    assert by["5/KH-UBND"].local and by["5/KH-UBND"].jurisdiction == "Lai Châu"
+    assert by["5/KH-UBND"].year == 2024 and by["5/KH-UBND"].year_inferred
+
+
+def test_spans_quote_the_original_text() -> None:
+    text = "Thực hiện Chỉ thị số 46-\n\nCT/TW ngày 22/6/2015 của Bộ Chính trị."
+    e = extract(doc(text))
+    (m,) = e.instruments[0].mentions
+    assert text[m.start : m.end] == "46-\n\nCT/TW"

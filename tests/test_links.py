@@ -1,0 +1,77 @@
+"""Implementation links as the running text states them."""
+
+from __future__ import annotations
+
+from kg.extract import extract
+from kg.model import SourceDocument
+
+
+def links(text: str) -> set[tuple[str, str, str]]:
+    e = extract(SourceDocument("t.txt", "t.txt", text, "0" * 64, "text/plain"))
+    return {(r.source, r.target, r.type) for r in e.relations if r.type != "cites"}
+
+
+def test_a_chain_in_one_sentence_gives_two_links() -> None:
+    text = (
+        "Ban hành Kế hoạch số 3086/KH-UBND, ngày 31/12/2019 về triển khai\n\nthực hiện "
+        "Chương trình hành động số 35-CTr/TU, ngày 01/11/2019 của Tỉnh uỷ về thực hiện "
+        "Chỉ thị số 36-CT/TW, ngày 16/8/2019 của Bộ Chính trị về tăng cường công tác."
+    )
+    assert {("3086/KH-UBND", "35-CTr/TU", "implements"), ("35-CTr/TU", "36-CT/TW", "implements")} <= links(text)
+
+
+def test_a_list_of_targets_gives_one_link_each() -> None:
+    text = (
+        "Kế hoạch số 733/KH-UBND ngày 07/5/2019 về triển khai thực hiện Chỉ thị số 32/CT-TTg, "
+        "ngày 05/12/2018 của Thủ tướng chính phủ và Chỉ thị số 22-CT/TU ngày 22/4/2019."
+    )
+    assert links(text) == {
+        ("733/KH-UBND", "32/CT-TTg", "implements"),
+        ("733/KH-UBND", "22-CT/TU", "implements"),
+    }
+
+
+def test_triggers_of_the_language() -> None:
+    for trigger in ("tiếp tục đẩy mạnh thực hiện", "cụ thể hóa", "quán triệt", "hướng dẫn thực hiện", "triển khai"):
+        text = f"Kế hoạch số 12/KH-UBND ngày 05/01/2019 {trigger} Chỉ thị số 36-CT/TW."
+        assert ("12/KH-UBND", "36-CT/TW", "implements") in links(text), trigger
+
+
+def test_a_review_by_a_report() -> None:
+    text = "Báo cáo số 15/BC-UBND ngày 05/01/2020 về sơ kết 01 năm thực hiện Kế hoạch số 630/KH-BCA-V05."
+    assert links(text) == {("15/BC-UBND", "630/KH-BCA-V05", "reviews")}
+
+
+def test_separate_clauses_are_not_linked() -> None:
+    text = "Kế hoạch số 1092/KH-UBND về triển khai tháng hành động; Kế hoạch số 1000/KH-UBND về triển khai thực hiện Nghị định số 49/2020/NĐ-CP."
+    assert links(text) == {("1000/KH-UBND", "49/2020/NĐ-CP", "implements")}
+
+
+def test_the_documents_own_basis_and_purpose() -> None:
+    text = (
+        "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05/3/2020 của Chính phủ;\n"
+        "Thực hiện Kế hoạch số 25/KH-BCĐ ngày 08/12/2023 của Ban Chỉ đạo tỉnh, UBND thành phố báo cáo như sau:\n"
+        "I. TÌNH HÌNH\nCông an tỉnh thực hiện Chỉ thị số 36-CT/TW."
+    )
+    got = links(text)
+    assert ("#document", "30/2020/NĐ-CP", "based_on") in got
+    assert ("#document", "25/KH-BCĐ", "implements") in got
+    assert ("#document", "36-CT/TW", "implements") not in got
+
+
+def test_the_converse_order_theo() -> None:
+    text = "Tiếp tục đẩy mạnh thực hiện Chỉ thị 46-CT/TW ngày 22/6/2015 của Bộ Chính trị theo Kết luận số 15-KL/TW ngày 30/9/2021 của Ban Bí thư."
+    assert ("15-KL/TW", "46-CT/TW", "implements") in links(text)
+
+
+def test_a_proposal_is_cited_not_implemented() -> None:
+    text = "Quyết định số 5/QĐ-UBND ngày 02/01/2020 xét đề nghị của Sở Tư pháp tại Tờ trình số 12/TTr-STP ngày 01/01/2020."
+    assert links(text) == set()
+
+
+def test_evidence_quotes_the_original_span() -> None:
+    text = "Kế hoạch số 3427/KH-UBND ngày 02/8/2024 về thực hiện\n\nChỉ thị số 19/CT-TTg ngày 24/6/2024."
+    e = extract(SourceDocument("t.txt", "t.txt", text, "0" * 64, "text/plain"))
+    (r,) = [r for r in e.relations if r.type == "implements"]
+    assert text[r.evidence.start : r.evidence.end] == r.evidence.text
+    assert r.evidence.text.startswith("Kế hoạch số 3427") and r.evidence.text.endswith("19/CT-TTg")
