@@ -83,8 +83,10 @@ def _unit_alternation() -> str:
 
 def _literal(text: str, case_sensitive: bool) -> str:
     folded = _view(unicodedata.normalize("NFC", text), lower=not case_sensitive)
-    parts = re.split(r"[\s\-–,&./]+", folded.strip())
-    return _SEP.join(re.escape(p) for p in parts if p)
+    parts = [p for p in re.split(r"[\s\-–,&./]+", folded.strip()) if p]
+    lead = _SEP if parts and folded[:1].isspace() else ""
+    tail = _SEP if parts and folded[-1:].isspace() else ""
+    return lead + _SEP.join(re.escape(p) for p in parts) + tail if parts else _SEP * bool(text)
 
 
 def _compile(alias: str) -> tuple[str, bool, bool]:
@@ -98,7 +100,7 @@ def _compile(alias: str) -> tuple[str, bool, bool]:
         out.append(_literal(alias[pos : m.start()], case_sensitive))
         slot = m.group(1)
         if slot == "unit":
-            out.append(f"(?P<unit>{_unit_alternation()})")
+            out.append(rf"(?i:cac\s+)?(?P<unit>{_unit_alternation()})")
         elif slot == "abbr":
             abbrs = sorted((u.abbr for u in unit_kinds()), key=len, reverse=True)
             out.append("(?P<abbr>" + "|".join(map(re.escape, abbrs)) + ")")
@@ -106,8 +108,7 @@ def _compile(alias: str) -> tuple[str, bool, bool]:
             shorts = sorted((key(u.short) for u in unit_kinds() if u.short), key=len, reverse=True)
             out.append("(?P<short>(?i:" + "|".join(map(re.escape, shorts)) + "))")
         has_unit = has_unit or slot in ("unit", "abbr", "short")
-        out.append(_SEP if m.end() < len(alias) and alias[m.end()] == " " else "")
-        pos = m.end() + (1 if m.end() < len(alias) and alias[m.end()] == " " else 0)
+        pos = m.end()
     out.append(_literal(alias[pos:], case_sensitive))
     body = "".join(out)
     if case_sensitive:
@@ -155,6 +156,7 @@ def _unit_from(match: re.Match[str]) -> UnitKind | None:
 
 def _split_unit(rest: str) -> tuple[UnitKind | None, str]:
     """ "tỉnh Lai Châu" → (tỉnh, "Lai Châu"); "Lai Châu" → (None, "Lai Châu")."""
+    rest = rest.strip(" \t\n.,-")
     low = _view(rest, lower=True)
     for k in sorted([*_units(), *_UNIT_SYNONYMS], key=len, reverse=True):
         m = re.match(_SEP.join(map(re.escape, k.split())) + r"(?![a-z0-9])[\s.]*", low)
@@ -189,13 +191,13 @@ def _instance_iri(template_iri: str | None, unit: UnitKind, place: str | None) -
     return iri.body(_fill(t.name_template, unit, place))
 
 
-def _parent(t: BodyTemplate, unit: UnitKind, place: str | None, province: str | None) -> str | None:
-    tier = "province" if unit.word in ("tỉnh",) or (place and place == province) else None
+def _parent(t: BodyTemplate, unit: UnitKind, place: str | None, province: str | None,
+            province_tier: bool) -> str | None:
     if t.parent_same:
         same = _instance_iri(t.parent_same, unit, place)
         if same:
             return same
-    if tier == "province":
+    if province_tier:
         return t.central_parent
     if t.parent_up and province:
         return _instance_iri(t.parent_up, _units()[key(_province_unit(province))], province)
@@ -268,44 +270,43 @@ def _from_template(
     unit = _unit_from(m)
     rest_unit, explicit = _split_unit(text[m.end() :])
     unit = unit or rest_unit
+    province_unit = units[key(_province_unit(province))] if province else units["tinh"]
     at: str | None = None
+    province_tier = False
     if explicit:
         as_province = province_by_name(explicit)
-        if as_province is not None and (unit is None or unit.word == "tỉnh" or (
-            unit.word == "thành phố" and as_province.kind.startswith("thành phố")
-        )):
+        if as_province is not None and (
+            unit is None
+            or unit.word == "tỉnh"
+            or (unit.word == "thành phố" and as_province.kind.startswith("thành phố"))
+        ):
             province = at = as_province.name
-            unit = units[key(_province_unit(province))]
+            unit, province_tier = units[key(_province_unit(province))], True
         else:
             at = explicit
-            if unit is None:
-                unit = units[key(level)] if level and key(level) in units else None
+            if unit is None and level and key(level) in units:
+                unit = units[key(level)]
     elif unit is None:
         # no unit written: the template's own tier decides (Sở … → the province)
         if "province" in t.tiers and province:
-            unit, at = units[key(_province_unit(province))], province
+            unit, at, province_tier = province_unit, province, True
         elif level and key(level) in units and place:
             unit, at = units[key(level)], place
-    elif level and key(unit.word) == key(level) and place:
-        at = place
-        p = province_by_name(place)
-        if p is not None and place == province:
-            at = p.name
-    elif unit.word == "tỉnh" or (
-        unit.word == "thành phố" and province and _province_unit(province) == "thành phố"
-    ):
-        at = province
-    if unit is None:
-        unit = units[key(_province_unit(province))] if province else units["tinh"]
-    canonical = _fill(t.name_template, unit, None)
+    elif level and key(unit.word) == key(level) and place and unit.word != "tỉnh":
+        at = place  # "Công an thành phố" in a report of thành phố Lai Châu
+        province_tier = key(place) == key(province or "") and province_unit.word == unit.word
+    elif province and (unit.word == "tỉnh" or unit.word == province_unit.word == "thành phố"):
+        unit, at, province_tier = province_unit, province, True
+    unit = unit or province_unit
+    generic = t.label if unit.word == "tỉnh" else _fill(t.name_template, unit, None)
     if at:
         name = _fill(t.name_template, unit, at)
-    elif province:
-        name = f"{canonical}, {_province_unit(province)} {province}"
+    elif province:  # "Công an huyện" with no huyện named: unspecified, inside the province
+        name = f"{generic}, {province_unit.word} {province}"
     else:
-        name = canonical
-    parent = _parent(t, unit, at, province)
-    return BodyRef(iri.body(name), name, canonical, province, unit.word, parent, True)
+        name = generic
+    parent = _parent(t, unit, at, province, province_tier)
+    return BodyRef(iri.body(name), name, generic, province, unit.word, parent, True)
 
 
 def _unknown(text: str, province: str | None, level: str | None, place: str | None) -> BodyRef:
@@ -322,7 +323,8 @@ def _unknown(text: str, province: str | None, level: str | None, place: str | No
         # a department not in the registry is still a department of the province
         name = f"{text} {_province_unit(province)} {province}"
         parent = _instance_iri(_ubnd_template(), _units()[key(_province_unit(province))], province)
-    return BodyRef(iri.body(name), name, name, province, level, parent, False)
+    found_unit = unit.word if unit is not None and not rest else None
+    return BodyRef(iri.body(name), name, name, province, found_unit, parent, False)
 
 
 def _has_unit(text: str) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 # swallowed together with the whitespace around it.
 _PAGE_NUMBER = r"\n[ \t]*(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*(?=\n[ \t]*\n)"
 _NOISE = re.compile(
-    rf"(?P<ws>\s*(?:{_PAGE_NUMBER}\s*)+|\s+)|\\(?=[*#_\[\]()])|\*+|(?:(?<=\n)|^)[ \t]*#+[ \t]*",
+    rf"(?P<ws>\s*(?:{_PAGE_NUMBER}\s*)+|\s{{2,}}|[^\S ])|\\(?=[*#_\[\]()])|\*+|(?:(?<=\n)|^)[ \t]*#+[ \t]*",
 )
 
 

@@ -23,14 +23,26 @@ META_GRAPH = BASE + "meta"  # the store's catalogue: which document file is in w
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {ord("Đ"): "d", ord("đ"): "d"}
+    for cp in list(range(0x41, 0x5B)) + list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+        base = unicodedata.normalize("NFD", chr(cp))[0].lower()
+        if len(base) == 1 and base.isascii():
+            table.setdefault(cp, base)
+    return table
+
+
+_FOLD = _fold_table()
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII folding of Vietnamese ("Đồng Tháp" → "dong thap").
 
-    Used for slugs and for diacritic-insensitive search: users type "chi thi 48".
+    Used for slugs and for diacritic-insensitive search: users type "chi thi 48". Folding
+    maps one character to one character, so offsets in the folded text are offsets in the
+    original (finders rely on that); stray combining marks are kept, not dropped.
     """
-    text = text.replace("Đ", "D").replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return text.translate(_FOLD)
 
 
 def slug(text: str) -> str:

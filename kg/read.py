@@ -17,7 +17,6 @@ import re
 import stat
 import unicodedata
 import zipfile
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -96,15 +95,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (  # UTF-32 first: its LE mark begins wit
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")  # tab, LF, VT, FF, CR are text
-_HIGH_BYTES = bytes(range(0x80, 0x100))
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_MAX_STRAY_KINDS = 20  # distinct foreign letters a genuine Vietnamese text might quote
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 _MAX_CONTROL_RATIO = 0.005
-_VALID_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
-    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
-    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
-)
 
 
 def _vietnamese_letters() -> frozenset[str]:
@@ -287,7 +280,7 @@ def _decode(p: Path, data: bytes) -> tuple[str, str]:
     if suffix in TEXT_TYPES:
         if kind is not None:
             raise _Refused(f"content is a {kind}, not text: fix the file name's extension")
-        return _finish(decode_text(data), "file"), TEXT_TYPES[suffix]
+        return _finish(_decode_text(data), "file"), TEXT_TYPES[suffix]
     return _sniff_unknown(data, kind)
 
 
@@ -299,7 +292,7 @@ def _sniff_unknown(data: bytes, kind: str | None) -> tuple[str, str]:
         return _finish(_docx_text(data, kind), "DOCX"), DOCX_TYPE
     if kind is not None:
         raise _Refused(f"unsupported format ({kind}): {_CONVERT}")
-    return _finish(decode_text(data), "file"), "text/plain"
+    return _finish(_decode_text(data), "file"), "text/plain"
 
 
 def _finish(text: str, what: str) -> str:
@@ -314,7 +307,7 @@ def _finish(text: str, what: str) -> str:
 # --------------------------------------------------------------------------- text
 
 
-def decode_text(data: bytes) -> str:
+def _decode_text(data: bytes) -> str:
     """Decode bytes of a plain-text file, refusing rather than guessing wrong.
 
     Order: byte order mark → strict UTF-8 → UTF-16/32 without BOM (recognised by where the
@@ -366,6 +359,8 @@ def _wide_codec(data: bytes) -> str | None:
         if not any(data[0::4]) and not any(data[1::4]):
             return "utf-32-be"
     if n % 2:
+        if n > 2 and _wide_codec(data[:-1]) is not None:
+            raise _Refused("looks like UTF-16 but has an odd number of bytes (truncated?)")
         return None
     pairs = n // 2
     even, odd = data[0::2].count(0), data[1::2].count(0)
@@ -377,10 +372,15 @@ def _wide_codec(data: bytes) -> str | None:
 
 
 def _mostly_utf8(data: bytes) -> bool:
-    """True when most high bytes form valid UTF-8: a damaged UTF-8 file, not a legacy one."""
-    high = len(data) - len(data.translate(None, _HIGH_BYTES))
-    valid = sum(len(m) for m in _VALID_UTF8_MULTIBYTE.findall(data))
-    return valid >= 6 and valid * 2 >= high
+    """True when most non-ASCII characters are valid UTF-8: a damaged UTF-8 file, not a legacy one.
+
+    Legacy 8-bit Vietnamese almost never forms valid UTF-8 sequences by accident, so each of
+    its accented letters becomes a replacement character here.
+    """
+    decoded = data.decode("utf-8", "replace")
+    bad = decoded.count("\ufffd")
+    valid = len(decoded) - len(decoded.encode("ascii", "ignore")) - bad
+    return valid >= 3 and valid >= bad
 
 
 def _cp1258(data: bytes, bad_at: int) -> str:
@@ -406,12 +406,15 @@ def _reads_as_vietnamese(text: str) -> bool:
     Text in another legacy encoding (TCVN3, VNI, Windows-1252) decoded as Windows-1258
     yields stray accents, uncomposed tone marks and Latin letters Vietnamese does not use.
     """
-    viet = stray = 0
-    for c, n in Counter(_NON_ASCII.findall(text)).items():
-        if c in VIETNAMESE_LETTERS:
-            viet += n
-        elif c not in _CP1258_TYPOGRAPHY:
-            stray += n
+    chars = set(text)
+    if not chars & VIETNAMESE_LETTERS:
+        return False
+    strays = {c for c in chars if not c.isascii() and c not in VIETNAMESE_LETTERS} - _CP1258_TYPOGRAPHY
+    if len(strays) > _MAX_STRAY_KINDS:
+        return False
+    stray = sum(text.count(c) for c in strays)
+    typography = sum(text.count(c) for c in chars & _CP1258_TYPOGRAPHY)
+    viet = len(text) - len(text.encode("ascii", "ignore")) - stray - typography
     return viet > 0 and stray * 50 <= viet
 
 
@@ -523,9 +526,19 @@ def _textbox_lines(p: object) -> list[str]:
     """Letterheads are often drawn in text boxes; skip the legacy copy in mc:Fallback."""
     lines: list[str] = []
     for box in p.iter(_w("txbxContent")):  # type: ignore[attr-defined]
-        if not any(a.tag == _MC_FALLBACK for a in box.iterancestors()):
+        if not _inside(box, p, (_MC_FALLBACK, _w("txbxContent"))):  # nested boxes: via their box
             lines += _block_lines(box)
     return lines
+
+
+def _inside(el: object, stop: object, tags: tuple[str, ...]) -> bool:
+    """Whether an ancestor of ``el`` below ``stop`` has one of ``tags``."""
+    node = el.getparent()  # type: ignore[attr-defined]
+    while node is not None and node is not stop:
+        if node.tag in tags:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _table_lines(tbl: object) -> list[str]:

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph
 import pyshacl
+from pyshacl.graph_abstraction import DataGraph
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -54,9 +56,14 @@ class ValidationReport:
 
 
 def validate(graph: Graph) -> ValidationReport:
-    """Validate one document graph; the graph is read, never modified."""
+    """Validate one document graph; the graph is read, never modified.
+
+    The graph is copied into an in-memory Oxigraph store first: pyshacl then runs the
+    SHACL-SPARQL constraints in Oxigraph instead of rdflib's pure-Python engine, which cuts
+    validation of a real document from about a second to a few tenths.
+    """
     conforms, results, _ = pyshacl.validate(
-        graph,
+        _oxigraph_data_graph(graph),
         shacl_graph=shapes_graph(),
         inference="none",
         advanced=False,
@@ -68,6 +75,12 @@ def validate(graph: Graph) -> ValidationReport:
         key=lambda v: (v.focus_node, v.rule, v.path or "", v.value or ""),
     )
     return ValidationReport(conforms=bool(conforms), violations=violations)
+
+
+def _oxigraph_data_graph(graph: Graph) -> DataGraph:
+    store = pyoxigraph.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return DataGraph.from_oxigraph_store(store)
 
 
 @lru_cache(maxsize=1)
