@@ -49,6 +49,7 @@ class BodyRef:
 # ----------------------------------------------------------------------------- folded views
 
 
+@cache
 def _fold_char(c: str, lower: bool) -> str:
     f = c.replace("Đ", "D").replace("đ", "d")
     f = "".join(x for x in unicodedata.normalize("NFD", f) if not unicodedata.combining(x))
@@ -92,7 +93,8 @@ def _literal(text: str, case_sensitive: bool) -> str:
 def _compile(alias: str) -> tuple[str, bool, bool]:
     """Alias template → (regex source, case-sensitive?, has a unit slot?)."""
     plain = _SLOTS.sub("", alias)
-    case_sensitive = not any(c.islower() for c in plain)
+    abbreviation = " " not in alias.strip() and len(plain) <= 6
+    case_sensitive = abbreviation or not any(c.islower() for c in plain)
     out: list[str] = []
     pos = 0
     has_unit = False
@@ -345,7 +347,7 @@ _STOP = {
     key(w)
     for w in (
         "chủ trì", "phối hợp", "đã", "đang", "sẽ", "tổ chức", "thực hiện", "triển khai", "có",
-        "được", "là", "tham mưu", "báo cáo", "xây dựng", "ban hành", "tiếp tục", "chỉ đạo",
+        "được", "là", "tham mưu", "báo cáo", "ban hành", "tiếp tục", "chỉ đạo",
         "hướng dẫn", "theo", "của", "với", "tại", "trong", "về", "năm", "tháng", "ngày", "và các",
         "cùng", "để", "nhằm", "trên", "kiểm tra", "tuyên truyền", "phát hiện", "bắt", "xử lý",
     )
@@ -355,12 +357,143 @@ _STOP = {
 def _extend_place(text: str, end: int, max_words: int = 4) -> int:
     """Grow a span over a following place name: capitalised words or a number ("Quận 1")."""
     pos = end
-    for _ in range(max_words):
+    for n in range(max_words):
         m = _PLACE_WORD.match(text, pos)
         if not m:
             break
         word = m.group(1)
-        if not (word[0].isupper() or word.isdigit()):
+        if not (word[0].isupper() or (word.isdigit() and n == 0)):
+            break
+        pos = m.end()
+    return pos
+
+
+def _extend_unit_place(text: str, end: int) -> int:
+    """After a name without a unit ("Sở Tư pháp"), take " tỉnh Lai Châu" when it follows."""
+    low = _view(text[end : end + 40], lower=True)
+    m = re.match(r"[ \t]+(?:\n[ \t]*)?(" + _unit_alternation() + r")(?![a-z0-9])", low)
+    if not m:
+        return end
+    after = end + m.end()
+    grown = _extend_place(text, after)
+    return grown if grown > after else end
+
+
+@cache
+def _anchors() -> tuple[tuple[_Alias, str], ...]:
+    """Each alias with its longest literal word: an alias whose word is absent is not scanned."""
+    out = []
+    for a in _aliases():
+        literal = re.sub(r"\(\?[^)]*\)|\[[^\]]*\][*]?|\\.", " ", a.regex.pattern)
+        words = re.findall(r"[A-Za-z0-9]+", literal)
+        out.append((a, max(words, key=len) if words else ""))
+    return tuple(out)
+
+
+def _registry_spans(text: str) -> list[tuple[int, int]]:
+    views = {False: _view(text, lower=True), True: _view(text, lower=False)}
+    spans = []
+    for a, anchor in _anchors():
+        view = views[a.case_sensitive]
+        if anchor not in view:
+            continue
+        for m in a.regex.finditer(view):
+            start, end = m.span()
+            if not a.case_sensitive and not text[start].isupper():
+                continue  # names start with a capital; "lực lượng công an tỉnh" is no body
+            if a.template is not None:
+                end = _extend_place(text, end) if a.has_unit else _extend_unit_place(text, end)
+            spans.append((start, end))
+    return spans
+
+
+_WORD = re.compile(r"[ \t]*\n?[ \t]*([^\W\d_][\w]*|\d+)")
+_GENERIC_HEADS = ("Sở", "Phòng", "Cục", "Chi cục", "Ban Chỉ đạo", "Ban Quản lý")
+_STOP = {
+    key(w)
+    for w in (
+        "chủ trì", "phối hợp", "đã", "đang", "sẽ", "tổ chức", "thực hiện", "triển khai", "có",
+        "được", "là", "tham mưu", "báo cáo", "ban hành", "tiếp tục", "chỉ đạo",
+        "hướng dẫn", "theo", "của", "với", "tại", "trong", "về", "năm", "tháng", "ngày", "và các",
+        "cùng", "để", "nhằm", "trên", "kiểm tra", "tuyên truyền", "phát hiện", "bắt", "xử lý",
+    )
+}
+
+
+def _extend_place(text: str, end: int, max_words: int = 4) -> int:
+    """Grow a span over a following place name: capitalised words or a number ("Quận 1")."""
+    pos = end
+    for n in range(max_words):
+        m = _PLACE_WORD.match(text, pos)
+        if not m:
+            break
+        word = m.group(1)
+        if not (word[0].isupper() or (word.isdigit() and n == 0)):
+            break
+        pos = m.end()
+    return pos
+
+
+def _extend_unit_place(text: str, end: int) -> int:
+    """After a name without a unit ("Sở Tư pháp"), take " tỉnh Lai Châu" when it follows."""
+    low = _view(text[end : end + 40], lower=True)
+    m = re.match(r"[ \t]+(?:\n[ \t]*)?(" + _unit_alternation() + r")(?![a-z0-9])", low)
+    if not m:
+        return end
+    after = end + m.end()
+    grown = _extend_place(text, after)
+    return grown if grown > after else end
+
+
+@cache
+def _combined() -> tuple[tuple[re.Pattern[str], bool, bool, bool], ...]:
+    """One alternation per (case-sensitive, template, has-unit) group: one scan each."""
+    groups: dict[tuple[bool, bool, bool], list[str]] = {}
+    for a in _aliases():  # longest first, so the alternation prefers the longest name
+        k = (a.case_sensitive, a.template is not None, a.has_unit)
+        groups.setdefault(k, []).append(re.sub(r"\(\?P<\w+>", "(?:", a.regex.pattern))
+    return tuple(
+        (re.compile("|".join(f"(?:{p})" for p in pats)), cs, tpl, unit)
+        for (cs, tpl, unit), pats in groups.items()
+    )
+
+
+def _registry_spans(text: str) -> list[tuple[int, int]]:
+    views = {False: _view(text, lower=True), True: _view(text, lower=False)}
+    spans = []
+    for regex, case_sensitive, template, has_unit in _combined():
+        for m in regex.finditer(views[case_sensitive]):
+            start, end = m.span()
+            if not case_sensitive and not text[start].isupper():
+                continue  # names start with a capital; "lực lượng công an tỉnh" is no body
+            if template:
+                end = _extend_place(text, end) if has_unit else _extend_unit_place(text, end)
+            spans.append((start, end))
+    return spans
+
+
+_WORD = re.compile(r"[ \t]*\n?[ \t]*([^\W\d_][\w]*|\d+)")
+_GENERIC_HEADS = ("Sở", "Phòng", "Cục", "Chi cục", "Ban Chỉ đạo", "Ban Quản lý")
+_STOP = {
+    key(w)
+    for w in (
+        "chủ trì", "phối hợp", "đã", "đang", "sẽ", "tổ chức", "thực hiện", "triển khai", "có",
+        "được", "là", "tham mưu", "báo cáo", "ban hành", "tiếp tục", "chỉ đạo",
+        "hướng dẫn", "theo", "của", "với", "tại", "trong", "về", "năm", "tháng", "ngày", "và các",
+        "cùng", "để", "nhằm", "trên", "kiểm tra", "tuyên truyền", "phát hiện", "bắt", "xử lý",
+    )
+}
+
+
+def _extend_place(text: str, end: int, max_words: int = 4) -> int:
+    """Grow a span over a following place name: capitalised words or a number ("Quận 1")."""
+    pos = end
+    for n in range(max_words):
+        m = _PLACE_WORD.match(text, pos)
+        if not m:
+            break
+        word = m.group(1)
+        if not (word[0].isupper() or (word.isdigit() and n == 0)):
             break
         pos = m.end()
     return pos

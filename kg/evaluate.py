@@ -92,6 +92,7 @@ class Report:
     date: Accuracy = field(default_factory=Accuracy)
     issuer: Accuracy = field(default_factory=Accuracy)
     header: Accuracy = field(default_factory=Accuracy)
+    named: Accuracy = field(default_factory=Accuracy)  # recall of instruments cited by name
     problems: list[str] = field(default_factory=list)
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -105,6 +106,7 @@ class Report:
             f"date accuracy   {self.date.value:.3f} ({self.date.right}/{self.date.total})",
             f"issuer accuracy {self.issuer.value:.3f} ({self.issuer.right}/{self.issuer.total})",
             f"header fields   {self.header.value:.3f} ({self.header.right}/{self.header.total})",
+            f"named recall    {self.named.value:.3f} ({self.named.right}/{self.named.total})",
         ]
         lines += [f"{k:15} {v:.3f}" for k, v in self.extra.items()]
         if self.problems:
@@ -149,6 +151,12 @@ def score_document(gold: dict, got: Extraction, report: Report) -> None:
     for pair in sorted(got_links - gold_links):
         report.links.fp += 1
         report.problems.append(f"{doc}: false link {pair[0]} → {pair[1]}")
+
+    got_names = [normalise_name(i.name) for i in got.instruments if i.notation is None and i.name]
+    for g in gold.get("named_instruments", []):
+        want = normalise_name(g["name"])
+        report.named.total += 1
+        report.named.right += any(n == want or n in want or want in n for n in got_names)
 
     gd = gold["document"]
     for name in ("type", "notation", "province", "year", "signer", "date"):

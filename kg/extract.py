@@ -12,6 +12,7 @@ from kg.citations import find_citations
 from kg.clean import clean
 from kg.header import read_header
 from kg.links import DOCUMENT, find_links
+from kg.named import find_named
 from kg.model import Evidence, Extraction, Relation, SourceDocument
 from kg.resolve import resolve
 
@@ -34,6 +35,7 @@ def extract(source: SourceDocument) -> Extraction:
     view = clean(text)
     citations = find_citations(view)
     instruments = resolve(citations, header, view.text)
+    instruments += find_named(view, instruments, citations)
     m = _FIRST_SECTION.search(view.text)
     preamble_end = m.start() if m else min(len(view.text), 1500)
     relations = find_links(

@@ -79,7 +79,8 @@ COUNT_UNITS = (
     "xe ô tô", "tập thể", "cá nhân", "đồng chí", "văn bản", "kế hoạch", "thanh niên",
     "ngày công", "doanh nghiệp", "cửa hàng", "học sinh", "giáo viên", "sinh viên", "đại biểu",
     "người dân", "quốc tịch", "tổ chức", "bản tin", "chương trình", "lớp tập huấn",
-    "tin báo", "tố giác", "nhân khẩu", "giấy phép", "giấy chứng nhận", "máy tính",
+    "tin báo", "tố giác", "nhân khẩu", "giấy phép", "giấy chứng nhận", "máy tính", "tôn giáo",
+    "dân tộc",
 )
 # Words right after a number that cannot be its unit (function words, verbs).
 _NOT_UNIT = frozenset(

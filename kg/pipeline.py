@@ -21,7 +21,7 @@ import rdflib
 from kg import iri
 from kg.errors import KGError, ReadError
 from kg.model import Extraction, SourceDocument
-from kg.store import Store, parse_turtle
+from kg.store import Store, parse_turtle, reference_digest
 
 Status = Literal["added", "replaced", "unchanged", "failed"]
 FACT_FILE_SUFFIXES = (".ttl",)
@@ -148,10 +148,7 @@ def ensure_reference(store: Store) -> bool:
     files = _reference_files()
     if not files:
         return False
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    if store.reference_hash() == digest.hexdigest():
+    if store.reference_hash() == reference_digest(files):
         return False
     store.load_reference(files)
     return True

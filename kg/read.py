@@ -218,7 +218,9 @@ def _read_bytes(p: Path) -> bytes:
     if stat.S_ISDIR(info.st_mode):
         if not os.access(p, os.R_OK | os.X_OK):
             raise _Refused("is a directory that cannot be listed (permission denied)")
-        raise _Refused("is a directory, not a file (pass folders to 'kg ingest', which expands them)")
+        raise _Refused(
+            "is a directory, not a file (pass folders to 'kg ingest', which expands them)"
+        )
     if not stat.S_ISREG(info.st_mode):
         raise _Refused("not a regular file (device, socket or pipe)")
     if info.st_size > limit:
@@ -300,7 +302,9 @@ def _finish(text: str, what: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)  # returns at once when already NFC
     if not text.strip():
-        raise _Refused("empty file (only whitespace)" if what == "file" else f"no text found in the {what}")
+        raise _Refused(
+            "empty file (only whitespace)" if what == "file" else f"no text found in the {what}"
+        )
     return text
 
 
@@ -409,7 +413,9 @@ def _reads_as_vietnamese(text: str) -> bool:
     chars = set(text)
     if not chars & VIETNAMESE_LETTERS:
         return False
-    strays = {c for c in chars if not c.isascii() and c not in VIETNAMESE_LETTERS} - _CP1258_TYPOGRAPHY
+    strays = {
+        c for c in chars if not c.isascii() and c not in VIETNAMESE_LETTERS
+    } - _CP1258_TYPOGRAPHY
     if len(strays) > _MAX_STRAY_KINDS:
         return False
     stray = sum(text.count(c) for c in strays)
@@ -484,7 +490,13 @@ def _w(tag: str) -> str:
 
 
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-_RUN_CHARS = {_w("tab"): "\t", _w("ptab"): "\t", _w("br"): "\n", _w("cr"): "\n", _w("noBreakHyphen"): "-"}
+_RUN_CHARS = {
+    _w("tab"): "\t",
+    _w("ptab"): "\t",
+    _w("br"): "\n",
+    _w("cr"): "\n",
+    _w("noBreakHyphen"): "-",
+}
 
 
 def _block_lines(container: object) -> list[str]:

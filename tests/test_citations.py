@@ -123,3 +123,19 @@ def test_spans_quote_the_original_text() -> None:
     e = extract(doc(text))
     (m,) = e.instruments[0].mentions
     assert text[m.start : m.end] == "46-\n\nCT/TW"
+
+
+def test_named_instruments_and_short_references() -> None:
+    e = extract(
+        doc(
+            "Tuyên truyền Luật Phòng, chống ma túy, Luật Giao thông đường bộ cho Nhân dân. "
+            "Đẩy mạnh thực hiện Đề án 06 và Chương trình 135. Thực hiện Chỉ thị số 48-CT/TW "
+            "ngày 22/10/2010; sau 10 năm thực hiện Chỉ thị 48, Kế hoạch số 5/KH-UBND đã ban hành; "
+            "Kế hoạch nêu trên được triển khai."
+        )
+    )
+    names = {i.name for i in e.instruments if i.notation is None}
+    assert {"Luật Phòng, chống ma túy", "Luật Giao thông đường bộ", "Đề án 06", "Chương trình 135"} <= names
+    by = {i.notation: i for i in e.instruments if i.notation}
+    assert len(by["48-CT/TW"].mentions) == 2  # "Chỉ thị 48" points back to it
+    assert len(by["5/KH-UBND"].mentions) == 2  # so does "Kế hoạch nêu trên"

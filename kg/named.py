@@ -1,0 +1,95 @@
+"""Instruments cited by name or by a short reference instead of a full notation.
+
+Three forms, all common in reports:
+
+- a law or programme by its title: "Luật Phòng, chống ma túy", "Đề án 06", "Chương trình 135",
+  "Nghị quyết liên tịch số 03" — an instrument with a name and no notation;
+- a short reference to a numbered instrument cited in full elsewhere in the same document:
+  "Chỉ thị 48" for "Chỉ thị số 48-CT/TW";
+- an anaphor: "Kế hoạch nêu trên", "Chỉ thị này" — the last instrument of that type cited.
+
+Short references and anaphors become extra mentions of the instrument they point back to,
+so activities under them can be tied to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.citations import Citation
+from kg.clean import CleanText
+from kg.iri import fold
+from kg.model import Instrument, Span
+
+_LAW = re.compile(
+    r"\b(?P<word>Luật|Bộ luật|Pháp lệnh)\s+(?P<name>(?:[A-ZĐ][\wÀ-ỹđĐ]*|sửa đổi)(?:(?:,\s+(?=[a-zà-ỹđ])|\s+)(?!(?:năm|ngày|của|và|được|đã|cho|tại|với|trên|theo|số|về|tới|đến|trong|kết|phổ|tuyên|nhằm|bằng|qua|để|đối|một|các|những|thì|là|có|gắn|khi|nay|này|mới|hiện)\b)[\wÀ-ỹđĐ][\wÀ-ỹđĐ/]*){0,10})"
+)
+# "Đề án 06", "Chương trình 135", "Nghị quyết liên tịch số 03": a type word and a bare number.
+_NUMBERED_NAME = re.compile(
+    r"\b(?P<word>Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch)\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/.,-]|\s?[-/]\s?[A-ZĐ\d])"
+)
+_ANAPHOR = re.compile(
+    r"\b(?P<word>Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn)\s+(?:nêu trên|trên|này|đó)\b"
+)
+_TYPE_OF_WORD = {"Bộ luật": "Bộ luật", "Luật": "Luật", "Pháp lệnh": "Pháp lệnh"}
+_STOP_TAIL = re.compile(r"(?:\s+(?:và|các|của|số|năm|về|cho|tại|thì|là|có|đã|đang))+$")
+
+
+@dataclass(frozen=True)
+class NamedMention:
+    name: str
+    type: str
+    start: int  # original offsets
+    end: int
+
+
+def find_named(view: CleanText, instruments: list[Instrument], citations: list[Citation]) -> list[Instrument]:
+    """Named instruments, and extra mentions added to ``instruments`` (updated in place)."""
+    text = view.text
+    cited_spans = [(c.start, c.end) for c in citations]
+    by_number: dict[tuple[str, str], Instrument] = {}
+    for inst in instruments:
+        if inst.notation and inst.type:
+            number = re.match(r"\d+", inst.notation)
+            if number:
+                by_number.setdefault((fold(inst.type), number.group(0).lstrip("0")), inst)
+    named: dict[str, Instrument] = {}
+
+    def add_named(name: str, type_label: str, start: int, end: int) -> None:
+        a, b = view.original_span(start, end)
+        key = "name:" + fold(name)
+        inst = named.get(key)
+        if inst is None:
+            inst = named[key] = Instrument(key=key, notation=None, name=name, type=type_label)
+        inst.mentions.append(Span(a, b))
+
+    for m in _LAW.finditer(text):
+        name = _STOP_TAIL.sub("", f"{m.group('word')} {m.group('name')}").strip(" ,")
+        if len(name.split()) >= 2:
+            add_named(name, _TYPE_OF_WORD[m.group("word")], m.start(), m.start() + len(name))
+    for m in _NUMBERED_NAME.finditer(text):
+        if any(s <= m.start("num") < e for s, e in cited_spans):
+            continue
+        word, num = m.group("word"), m.group("num")
+        target = by_number.get((fold(word), num.lstrip("0")))
+        if target is not None:  # "Chỉ thị 48" after "Chỉ thị số 48-CT/TW"
+            a, b = view.original_span(m.start(), m.end())
+            target.mentions.append(Span(a, b))
+        elif word in ("Đề án", "Chương trình", "Dự án", "Nghị quyết liên tịch", "Thông tư liên tịch"):
+            add_named(f"{word} {m.group('so') or ''}{num}".replace("  ", " "), word, m.start(), m.end())
+    _resolve_anaphors(view, instruments, citations)
+    return list(named.values())
+
+
+def _resolve_anaphors(view: CleanText, instruments: list[Instrument], citations: list[Citation]) -> None:
+    by_key = {i.key: i for i in instruments}
+    for m in _ANAPHOR.finditer(view.text):
+        word = fold(m.group("word"))
+        before = [c for c in citations if c.end <= m.start() and c.key in by_key]
+        for c in reversed(before[-12:]):
+            inst = by_key[c.key]
+            if inst.type and fold(inst.type).startswith(word):
+                a, b = view.original_span(m.start(), m.end())
+                inst.mentions.append(Span(a, b))
+                break
