@@ -122,6 +122,12 @@ def _compile(alias: str) -> tuple[str, bool, bool]:
 
 @cache
 def _aliases() -> tuple[_Alias, ...]:
+    return tuple(sorted(_aliases_unsorted(), key=lambda a: -a.length))
+
+
+@cache
+def _aliases_unsorted() -> tuple[_Alias, ...]:
+    """Every name and alias compiled, in registry order (central bodies, then templates)."""
     out: list[_Alias] = []
     for b in central_bodies():
         for alias in (b.name, *b.aliases):
@@ -131,7 +137,6 @@ def _aliases() -> tuple[_Alias, ...]:
         for alias in (t.label, *t.alias_templates):
             src, cs, has_unit = _compile(alias)
             out.append(_Alias(re.compile(src), cs, t, None, has_unit, len(alias)))
-    out.sort(key=lambda a: -a.length)
     return tuple(out)
 
 
@@ -342,6 +347,95 @@ def _ubnd_template() -> str | None:
 
 
 _PLACE_WORD = re.compile(r"[ \t]*\n?[ \t]*([^\W\d_][\w]*|\d+)")
+_GENERIC_HEADS = ("Sở", "Phòng", "Cục", "Chi cục", "Ban Chỉ đạo", "Ban Quản lý")
+_STOP = {
+    key(w)
+    for w in (
+        "chủ trì", "phối hợp", "đã", "đang", "sẽ", "tổ chức", "thực hiện", "triển khai", "có",
+        "được", "là", "tham mưu", "báo cáo", "ban hành", "tiếp tục", "chỉ đạo",
+        "hướng dẫn", "theo", "của", "với", "tại", "trong", "về", "năm", "tháng", "ngày", "và các",
+        "cùng", "để", "nhằm", "trên", "kiểm tra", "tuyên truyền", "phát hiện", "bắt", "xử lý",
+    )
+}
+
+
+def _extend_place(text: str, end: int, max_words: int = 4) -> int:
+    """Grow a span over a following place name: capitalised words or a number ("Quận 1")."""
+    pos = end
+    for n in range(max_words):
+        m = _PLACE_WORD.match(text, pos)
+        if not m:
+            break
+        word = m.group(1)
+        if not (word[0].isupper() or (word.isdigit() and n == 0)):
+            break
+        pos = m.end()
+    return pos
+
+
+def _extend_unit_place(text: str, end: int) -> int:
+    """After a name without a unit ("Sở Tư pháp"), take " tỉnh Lai Châu" when it follows."""
+    low = _view(text[end : end + 40], lower=True)
+    m = re.match(r"[ \t]+(?:\n[ \t]*)?(" + _unit_alternation() + r")(?![a-z0-9])", low)
+    if not m:
+        return end
+    after = end + m.end()
+    grown = _extend_place(text, after)
+    return grown if grown > after else end
+
+
+def _heads(alias: str) -> set[str]:
+    """The first two folded letters any match of ``alias`` starts with."""
+    m = _SLOTS.match(alias)
+    if m is None:
+        return {key(alias)[:2]}
+    if m.group(1) == "short":
+        return {key(u.short)[:2] for u in unit_kinds() if u.short}
+    if m.group(1) == "unit":
+        return {key(u.word)[:2] for u in unit_kinds()} | {w[:2] for w in _UNIT_SYNONYMS}
+    return {key(u.abbr)[:2] for u in unit_kinds()}
+
+
+@cache
+def _by_head() -> dict[str, tuple[_Alias, ...]]:
+    """Aliases indexed by their first two letters, so a text is scanned once, word by word."""
+    table: dict[str, list[_Alias]] = {}
+    sources = [(b.name, b.aliases) for b in central_bodies()]
+    sources += [(t.label, t.alias_templates) for t in body_templates()]
+    compiled = iter(_aliases_unsorted())
+    for label, aliases in sources:
+        for alias in (label, *aliases):
+            a = next(compiled)
+            for head in _heads(alias):
+                table.setdefault(head, []).append(a)
+    return {k: tuple(sorted(v, key=lambda a: -a.length)) for k, v in table.items()}
+
+
+_WORD_START = re.compile(r"(?<![^\W_])[^\W\d_]")
+
+
+def _registry_spans(text: str) -> list[tuple[int, int]]:
+    views = {False: _view(text, lower=True), True: _view(text, lower=False)}
+    low = views[False]
+    index = _by_head()
+    spans = []
+    for w in _WORD_START.finditer(text):
+        start = w.start()
+        if not text[start].isupper():
+            continue  # names start with a capital; "lực lượng công an tỉnh" is no body
+        for a in index.get(low[start : start + 2], ()):
+            m = a.regex.match(views[a.case_sensitive], start)
+            if not m:
+                continue
+            end = m.end()
+            if a.template is not None:
+                end = _extend_place(text, end) if a.has_unit else _extend_unit_place(text, end)
+            spans.append((start, end))
+            break  # the longest alias at this start
+    return spans
+
+
+_WORD = re.compile(r"[ \t]*\n?[ \t]*([^\W\d_][\w]*|\d+)")
 _GENERIC_HEADS = ("Sở", "Phòng", "Cục", "Chi cục", "Ban Chỉ đạo", "Ban Quản lý")
 _STOP = {
     key(w)

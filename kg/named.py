@@ -27,7 +27,7 @@ _LAW = re.compile(
 )
 # "Đề án 06", "Chương trình 135", "Nghị quyết liên tịch số 03": a type word and a bare number.
 _NUMBERED_NAME = re.compile(
-    r"\b(?P<word>Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch)\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/.,-]|\s?[-/]\s?[A-ZĐ\d])"
+    r"\b(?P<word>Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch)\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/-]|[.,]\d|\s?[-/]\s?[A-ZĐ\d])"
 )
 _ANAPHOR = re.compile(
     r"\b(?P<word>Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn)\s+(?:nêu trên|trên|này|đó)\b"

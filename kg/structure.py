@@ -488,6 +488,12 @@ def sentences(text: str, view: View | None = None) -> list[tuple[int, int]]:
     """
     dropped = sorted(footnote_block_spans(text) + page_number_spans(text))
     v = view or make_view(text, dropped)
+    return [v.orig_span(a, b) for a, b in view_sentences(v, boundary_offsets(text))]
+
+
+def view_sentences(v: View, boundaries: Iterable[int] = ()) -> list[tuple[int, int]]:
+    """Sentence spans in *view* offsets; ``boundaries`` are original offsets that always start
+    a new sentence (section and item starts)."""
     vt = v.text
     cuts: set[int] = set()
     for m in _SENT_END.finditer(vt):
@@ -503,9 +509,8 @@ def sentences(text: str, view: View | None = None) -> list[tuple[int, int]]:
                 continue
         if _starts_sentence(vt[nxt]) or vt[m.start()] == ":":
             cuts.add(nxt)
-    # structural starts, mapped into the view
-    for b in boundary_offsets(text):
-        vi = _view_index(v, b)
+    for b in boundaries:
+        vi = view_index(v, b)
         if vi is not None:
             cuts.add(vi)
     points = sorted(c for c in cuts if 0 < c < len(vt))
@@ -518,12 +523,12 @@ def sentences(text: str, view: View | None = None) -> list[tuple[int, int]]:
         while b > a and vt[b - 1] == " ":
             b -= 1
         if b > a:
-            spans.append(v.orig_span(a, b))
+            spans.append((a, b))
         prev = c
     return spans
 
 
-def _view_index(v: View, orig: int) -> int | None:
+def view_index(v: View, orig: int) -> int | None:
     """The first view offset whose original offset is ≥ ``orig`` (None past the end)."""
     k = bisect_right(v.opos, orig) - 1
     if k < 0:

@@ -197,13 +197,45 @@ def test_docx_tables_and_footnotes(tmp_path: Path) -> None:
         '<w:footnote w:id="1"><w:p><w:r><w:t>Theo Chỉ thị số 36-CT/TW</w:t></w:r></w:p></w:footnote>'
         "</w:footnotes>"
     ).encode()
-    part = Part(PackURI("/word/footnotes.xml"), CONTENT_TYPE.WML_FOOTNOTES, notes, document.part.package)
+    part = Part(
+        PackURI("/word/footnotes.xml"), CONTENT_TYPE.WML_FOOTNOTES, notes, document.part.package
+    )
     document.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
     p = tmp_path / "table.docx"
     document.save(p)
     assert read_document(p).text == (
         "Trước bảng\nSố vụ\t32\nĐối tượng\t41\nSau bảng\n\n(1) Theo Chỉ thị số 36-CT/TW"
     )
+
+
+def test_docx_text_boxes_once(tmp_path: Path) -> None:
+    """Letterheads sit in text boxes that Word stores twice (modern + VML fallback)."""
+    import docx
+    from lxml import etree
+
+    def box(text: str) -> str:
+        return f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
+
+    ns = f'xmlns:w="{W_NS}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    para = (
+        f"<w:p {ns}><w:r><w:t>Số: 12/KH-UBND</w:t></w:r><w:r><mc:AlternateContent>"
+        f"<mc:Choice><w:drawing>{box('CỘNG HÒA')}</w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict>{box('CỘNG HÒA')}</w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r><w:del><w:r><w:delText>bỏ</w:delText></w:r></w:del>"
+        '<w:r><w:t xml:space="preserve"> (mới)</w:t><w:tab/><w:t>x</w:t></w:r></w:p>'
+    )
+    document = docx.Document()
+    body = document.element.body
+    body.insert(0, etree.fromstring(para))
+    p = tmp_path / "box.docx"
+    document.save(p)
+    assert read_document(p).text == "Số: 12/KH-UBND (mới)\tx\nCỘNG HÒA"
+
+
+def test_utf16_with_odd_length_is_called_truncated(tmp_path: Path, seed: str) -> None:
+    p = tmp_path / "cut.txt"
+    p.write_bytes(seed.encode("utf-16-le")[:-1])
+    assert "odd number of bytes" in refusal(p).reason
 
 
 @needs_font
@@ -215,7 +247,9 @@ def test_pdf_from_seed(tmp_path: Path, seed: str, seed_lines: list[str]) -> None
     assert collapse(doc.text) == collapse(seed)
     assert len(seed_lines) > 70, "the seed must span several pages for this test to mean anything"
     drawn = [line.strip() for line in seed_lines if line.strip()]
-    assert [line.strip() for line in doc.text.split("\n") if line.strip()] == drawn, "keep line breaks"
+    assert [line.strip() for line in doc.text.split("\n") if line.strip()] == drawn, (
+        "keep line breaks"
+    )
 
 
 @needs_font
@@ -259,7 +293,16 @@ def test_nfd_becomes_nfc(tmp_path: Path, seed: str) -> None:
         lambda t: t.encode("utf-32-le"),
         to_cp1258,
     ],
-    ids=["utf8-bom", "utf16-bom", "utf16be-bom", "utf32-bom", "utf16le", "utf16be", "utf32le", "cp1258"],
+    ids=[
+        "utf8-bom",
+        "utf16-bom",
+        "utf16be-bom",
+        "utf32-bom",
+        "utf16le",
+        "utf16be",
+        "utf32le",
+        "cp1258",
+    ],
 )
 def test_encodings_decode_to_same_text(tmp_path: Path, seed: str, encode) -> None:  # noqa: ANN001
     raw = encode(seed)
@@ -491,11 +534,15 @@ def test_iter_input_files(tmp_path: Path) -> None:
     ]
 
 
-def test_iter_input_files_keeps_relative_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_iter_input_files_keeps_relative_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("docs/x").mkdir(parents=True)
     Path("docs/x/a.txt").write_text("x", encoding="utf-8")
-    assert [str(p) for p in iter_input_files([Path("docs/")])] == [os.path.join("docs", "x", "a.txt")]
+    assert [str(p) for p in iter_input_files([Path("docs/")])] == [
+        os.path.join("docs", "x", "a.txt")
+    ]
 
 
 # --------------------------------------------------------------------------- speed

@@ -138,7 +138,9 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "data.json": lambda: b'{"title": "K\xe1\xba\xbf ho\xe1\xba\xa1ch"}',
     "letter.rtf": lambda: b"{\\rtf1\\ansi Ke hoach}",
     "legacy.doc": lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
-    "western_latin1.txt": lambda: "Straße, Mädchen, Übung, niño, façade, Øresund.\n".encode("cp1252") * 4,
+    "western_latin1.txt": lambda: (
+        "Straße, Mädchen, Übung, niño, façade, Øresund.\n".encode("cp1252") * 4
+    ),
     "vni_legacy.txt": lambda: "Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam\n".encode("cp1252") * 4,
     "broken_utf8.txt": _broken_utf8,
     "bad_utf8_after_bom.txt": lambda: b"\xef\xbb\xbf" + "Việt Nam".encode() + b"\xc3\x28",
@@ -151,7 +153,9 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "plain_text.pdf": lambda: SAMPLE.encode("utf-8"),
     "corrupt.docx": lambda: SAMPLE.encode("utf-8"),
     "truncated.docx": lambda: _docx(SAMPLE.splitlines())[:1500],
-    "spreadsheet.docx": lambda: _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
+    "spreadsheet.docx": lambda: _zip(
+        {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
+    ),
     "password_protected.docx": lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
     "empty.docx": lambda: _docx([]),
     "bad_xml.docx": lambda: _zip(
