@@ -91,7 +91,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], quiet: bool) -> None:
     Example:
       kg ingest data/documents/ data/facts/extra.ttl
     """
-    from kg.pipeline import expand_inputs, ingest as run_ingest
+    from kg.pipeline import expand_inputs
+    from kg.pipeline import ingest as run_ingest
 
     files = expand_inputs(paths)
     store = _open(ctx, read_only=False)
@@ -259,7 +260,8 @@ def lineage(ctx: click.Context, notation: str, up: bool, depth: int, fmt: str) -
       kg lineage 48-CT/TW
       kg lineage 3086/KH-UBND --up --format json
     """
-    from kg.lineage import lineage as run_lineage, render_tree
+    from kg.lineage import lineage as run_lineage
+    from kg.lineage import render_tree
 
     store = _open(ctx, read_only=True)
     try:

@@ -139,19 +139,7 @@ class Store(Protocol):
 
     def query(self, sparql: str, *, default_graph_union: bool = True) -> QueryResult: ...
 
-    def load_reference(self, files: Iterable[Path]) -> int:
-        """Replace the reference graph with the union of ``files`` (Turtle), atomically."""
-        paths = sorted(Path(f) for f in files)
-        triples: list[ox.Triple] = []
-        for n, path in enumerate(paths):
-            triples.extend(_parse_turtle_ox(path.read_bytes(), path, bnode_prefix=f"r{n}x"))
-        digest = reference_digest(paths)
-        triples.append(
-            ox.Triple(ox.NamedNode(REFERENCE_GRAPH), ox.NamedNode(CAT_SHA256), ox.Literal(digest))
-        )
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        self._update(replace_update([], REFERENCE_GRAPH, body))
-        return len(triples)
+    def load_reference(self, files: Iterable[Path]) -> int: ...
 
     def reference_hash(self) -> str | None: ...
 
@@ -331,13 +319,7 @@ class OxigraphStore:
 
     def close(self) -> None:
         """pyoxigraph has no close(): dropping the last reference releases the RocksDB lock."""
-        if self._store is not None:
-            if not self.read_only:
-                try:
-                    self._store.flush()
-                except OSError:
-                    pass
-            self._store = None
+        self._store = None
 
     def __enter__(self) -> OxigraphStore:
         return self
@@ -375,19 +357,17 @@ class OxigraphStore:
 
     def load_reference(self, files: Iterable[Path]) -> int:
         """Replace the reference graph with the union of ``files`` (Turtle), atomically."""
-        import hashlib
-
-        digest = hashlib.sha256()
-        graph = rdflib.Graph()
-        for path in sorted(Path(f) for f in files):
-            data = path.read_bytes()
-            digest.update(path.name.encode() + b"\0" + data)
-            graph += parse_turtle(data, path)
-        graph.add(
-            (URIRef(REFERENCE_GRAPH), URIRef(CAT_SHA256), RdfLiteral(digest.hexdigest()))
+        paths = sorted(Path(f) for f in files)
+        triples: list[ox.Triple] = []
+        for n, path in enumerate(paths):
+            triples.extend(_parse_turtle_ox(path.read_bytes(), path, bnode_prefix=f"r{n}x"))
+        digest = reference_digest(paths)
+        triples.append(
+            ox.Triple(ox.NamedNode(REFERENCE_GRAPH), ox.NamedNode(CAT_SHA256), ox.Literal(digest))
         )
-        self._update(replace_update([], REFERENCE_GRAPH, _graph_nt(graph)))
-        return len(graph)
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        self._update(replace_update([], REFERENCE_GRAPH, body))
+        return len(triples)
 
     def reference_hash(self) -> str | None:
         res = self.query(

@@ -20,7 +20,7 @@ from kg.read import iter_input_files, read_document
 TESTS = Path(__file__).resolve().parent
 BAD = TESTS / "bad_inputs"
 SEED = TESTS.parent / "data" / "documents" / "001_3243a69cd6872860.txt"
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+from docmakers import FONT, make_docx, make_pdf
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NOT_CORPUS = {"README.md", "make_bad_inputs.py", "__pycache__"}
 
@@ -92,35 +92,6 @@ def seed() -> str:
 @pytest.fixture(scope="module")
 def seed_lines(seed: str) -> list[str]:
     return seed.split("\n")
-
-
-def make_docx(lines: list[str]) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for line in lines:
-        document.add_paragraph(line)
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
-
-
-def make_pdf(lines: list[str], per_page: int = 70) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.pdfgen import canvas
-
-    pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT)))
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
-    for start in range(0, len(lines), per_page):
-        c.setFont("DejaVuSans", 8)
-        for i, line in enumerate(lines[start : start + per_page]):
-            c.drawString(30, 810 - 11 * i, line)
-        c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 def to_cp1258(text: str) -> bytes:
