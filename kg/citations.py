@@ -60,7 +60,7 @@ TYPE_WORDS: dict[str, str] = {
 _SEG = r"[A-ZĐ][A-Za-zĐđ]*\d*"
 _SEP = r"\s?[-/]\s?"
 NOTATION = re.compile(
-    rf"(?<![\w./-])(?P<n>\d{{1,5}}(?:{_SEP}(?:19|20)\d{{2}})?{_SEP}{_SEG}(?:{_SEP}{_SEG})*)(?![\w/])"
+    rf"(?<![\w./-])(?P<n>\d{{1,5}}(?:{_SEP}(?:19|20)\d{{2}})?{_SEP}{_SEG}(?:{_SEP}{_SEG})*)(?![0-9A-Za-zÀ-ỹĐđ/])"
 )
 
 # What may stand between a type word and its notation: "số", "số:", "hành động số" …

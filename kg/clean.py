@@ -42,8 +42,14 @@ class CleanText:
         return self.offsets[start], self.offsets[end - 1] + 1
 
 
+# Dashes and slashes PDF producers substitute for "-" and "/" (one character for one, so
+# offsets stay aligned): en/em dashes, the Unicode hyphens, the minus sign, fullwidth forms.
+_SEPARATORS = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "／": "/", "⁄": "/"})
+
+
 def clean(text: str) -> CleanText:
     """Build the view (see the module docstring)."""
+    text = text.translate(_SEPARATORS)
     parts: list[str] = []
     offsets: list[int] = []
     pos = 0

@@ -312,6 +312,7 @@ def lineage(store: Store, notation: str, *, direction: Direction = "down", depth
         tree.candidates = candidates
         return tree
     found = candidates[0]
+    tree.notation = found.notation
     tree.root = LineageNode(found.iri, found.label, "instrument", None, notation=found.notation)
     _expand(store, tree.root, direction, depth, set())
     return tree

@@ -147,6 +147,8 @@ class Notation:
     @property
     def type_label(self) -> str | None:
         if self.type_code is None:
+            if self.year is not None:  # legal-normative; a letter never carries its year
+                return "Luật" if _upper(self.issuer_codes[0]).startswith("QH") else None
             return "Công văn" if self.issuer_codes else None
         return TYPE_CODES[self.type_code]
 

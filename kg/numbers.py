@@ -84,9 +84,7 @@ COUNT_UNITS = (
 )
 # Words right after a number that cannot be its unit (function words, verbs).
 _NOT_UNIT = frozenset(
-    """và với của trong so là được bị đã đang sẽ tại cho để do theo từ đến tới trên dưới
-    hơn khoảng gần ở về nhưng thì mà hoặc hay các những này đó có không tăng giảm đạt chiếm
-    bằng như tương""".split()
+    ["và", "với", "của", "trong", "so", "là", "được", "bị", "đã", "đang", "sẽ", "tại", "cho", "để", "do", "theo", "từ", "đến", "tới", "trên", "dưới", "hơn", "khoảng", "gần", "ở", "về", "nhưng", "thì", "mà", "hoặc", "hay", "các", "những", "này", "đó", "có", "không", "tăng", "giảm", "đạt", "chiếm", "bằng", "như", "tương"]
 )
 # Units that are time spans: "10 tháng", "5 năm" are periods, not amounts.
 TIME_UNITS = frozenset({"giờ", "phút", "giây", "ngày", "tuần", "tháng", "năm", "quý", "h"})
@@ -117,8 +115,8 @@ _ID_HEAD = re.compile(
     r"(?:^|[\s(“\"])(?:số|thứ|khóa|khoá|đề án|chương trình|ban chỉ đạo|bcđ|chuyên án|dự án|"
     r"kế hoạch|chỉ thị|nghị quyết|nghị định|quyết định|thông tư|công văn|công điện|luật|điều|"
     r"khoản|điểm|mục|phần|chương|phụ lục|quốc lộ|tỉnh lộ|đường|tổ|khu|phường|quận|lô|"
-    r"đội|trạm|tiểu khu|bản|thôn|xóm|covid|sn|mã|mã số|biển số|bks|kiểu|loại|cấp độ|cấp|"
-    r"hạng|nhóm|lớp|phòng|ca|sư đoàn|trung đoàn|tiểu đoàn|đại đội|cụm|vùng|hộp thư|"
+    r"đội|trạm|tiểu khu|bản|thôn|xóm|covid|sn|mã|mã số|biển số|bks|kiểu|cấp độ|"
+    r"hạng|nhóm|lớp|phòng|sư đoàn|trung đoàn|tiểu đoàn|đại đội|cụm|vùng|hộp thư|"
     r"điện thoại|đt|sđt|fax|hotline|đường dây nóng|tuổi|lúc|vào lúc)[ ]?(?:[:.]?[ ])?$",
     re.IGNORECASE,
 )

@@ -45,7 +45,12 @@ class DocumentResult:
     def summary(self) -> str:
         head = f"{self.status:<9} {self.name}"
         if self.status == "failed":
-            return f"{head}: {self.error}"
+            error = self.error or "failed"
+            for prefix in (f"{self.path}: ", f"{self.name}: "):
+                error = error.removeprefix(prefix)
+            return f"{head}: {error}"
+        if self.status == "unchanged":
+            return head
         tail = f"{self.facts} facts, {len(self.warnings)} warnings, {self.seconds:.2f}s"
         return f"{head} ({tail})"
 

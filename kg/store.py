@@ -179,6 +179,12 @@ def translate_os_error(location: str, exc: BaseException) -> StoreError:
     return StoreError(f"store at {location}: {text}")
 
 
+def _first_line(message: str, limit: int = 200) -> str:
+    """Oxigraph lists every expected token over many lines; the position is what helps."""
+    line = message.strip().splitlines()[0] if message.strip() else message
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _is_transient(exc: BaseException) -> bool:
     """A file vanished under a read-only instance: the writer compacted; reopen and retry."""
     low = str(exc).lower()
@@ -398,7 +404,7 @@ class OxigraphStore:
                 res = self.ox.query(sparql, use_default_graph_as_union=default_graph_union)
                 return _materialise(res)
             except SyntaxError as exc:
-                raise KGError(f"SPARQL syntax error: {exc}") from exc
+                raise KGError(f"SPARQL syntax error: {_first_line(str(exc))}") from exc
             except (OSError, RuntimeError) as exc:
                 if not (self.read_only and _is_transient(exc)) or attempt + 1 == _READ_RETRIES:
                     raise translate_os_error(self.location, exc) from exc

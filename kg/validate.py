@@ -96,14 +96,18 @@ def _violation(results: Graph, result: Node) -> Violation:
     source_shape = results.value(result, SH.sourceShape)
     constraint = results.value(result, SH.sourceConstraint)
     component = results.value(result, SH.sourceConstraintComponent)
-    messages = list(results.objects(result, SH.resultMessage))
+    rule_node = constraint if isinstance(constraint, URIRef) else source_shape
+    # The shapes' own messages, looked up by rule: pyshacl drops the language tags of
+    # SPARQL-constraint messages, so the result's copies cannot tell vi from en.
+    messages = list(shapes_graph().objects(rule_node, SH.message)) if rule_node else []
+    messages = messages or list(results.objects(result, SH.resultMessage))
     en, vi = _message(messages, "en"), _message(messages, "vi")
     path = results.value(result, SH.resultPath)
     value = results.value(result, SH.value)
     return Violation(
         focus_node=str(results.value(result, SH.focusNode)),
         path=compact(path) if isinstance(path, URIRef) else None,
-        rule=_rule_name(constraint if isinstance(constraint, URIRef) else source_shape, component),
+        rule=_rule_name(rule_node, component),
         message=en or vi or "constraint violated",
         message_vi=vi or en or "vi phạm ràng buộc",
         value=str(value) if value is not None else None,

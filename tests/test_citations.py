@@ -44,6 +44,11 @@ def doc(text: str) -> SourceDocument:
         ("Số: 12/KH-UBND", "12/KH-UBND"),
         ("theo Thông tư 124/2021/TT-BCA32. Tiếp", "124/2021/TT-BCA"),
         ("**Kế hoạch số 1433/KH-UBND**", "1433/KH-UBND"),
+        ("Chỉ thị số 48–CT/TW (en dash from a PDF)", "48-CT/TW"),
+        ("theo Chỉ thị 48-CT/TW¹ và", "48-CT/TW"),
+        ("Thông tư liên tịch số 17/2015/TTLT-BCA-BQP", "17/2015/TTLT-BCA-BQP"),
+        ("Văn bản số 123/UBND-NC", "123/UBND-NC"),
+        ("Kế hoạch số 45-KH/HU của Huyện ủy", "45-KH/HU"),
     ],
 )
 def test_every_numbering_family_is_found_in_canonical_form(text: str, expected: str) -> None:
