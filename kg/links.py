@@ -46,7 +46,6 @@ _CLAUSE_END = re.compile(
     r";|(?<![A-ZĐ]{2})(?<!\d)\.(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\.\s*$"
 )
 _REPORT_CODES = {"BC", "TB", None}
-_RAW = [""]  # the view of the document being linked (set by find_links)
 _PROPOSAL = re.compile(r"\b(?:xet de nghi|theo de nghi|to trinh)\b")
 
 
@@ -96,7 +95,7 @@ def find_links(
         relations.append(Relation(source, target, rtype, _evidence(view, source_text, start, end)))
 
     doc_key = own_notation or DOCUMENT
-    _RAW[0] = view.text
+    carried: str | None = None
     clauses = _clauses(view)
     ci = 0
     for c_start, c_end in clauses:
@@ -106,9 +105,12 @@ def find_links(
                 inside.append(citations[ci])
             ci += 1
         if not inside:
+            carried = None
             continue
         _links_in_clause(inside, folded, view, c_start, add)
-        _document_links(inside, folded, c_start, preamble_end, doc_key, add)
+        carried = _document_links(
+            inside, view.text, folded, c_start, preamble_end, doc_key, add, carried
+        )
     return relations
 
 
@@ -150,35 +152,54 @@ def _links_in_clause(inside, folded, view, c_start, add) -> None:  # type: ignor
             add(b.key, a.key, "implements", a.word_start, b.end)
 
 
-# A sentence-initial trigger right before a citation: "Căn cứ Kế hoạch …", "Thực hiện Công văn …".
+# A sentence- or title-initial trigger right before a citation: "Căn cứ Kế hoạch …",
+# "Thực hiện Công văn …", a plan titled "Triển khai thực hiện Chỉ thị …", a report titled
+# "Tổng kết 10 năm thực hiện Chỉ thị …".
 _SENTENCE_TRIGGER = re.compile(
-    r"(?P<t>Căn cứ(?: vào)?|CĂN CỨ|Thực hiện|THỰC HIỆN|Triển khai(?: thực hiện)?|Tiếp tục (?:triển khai )?thực hiện|Quán triệt)"
+    r"(?P<t>Căn cứ(?: vào)?|CĂN CỨ|Thực hiện|THỰC HIỆN|Triển khai(?: thực hiện)?|TRIỂN KHAI(?: THỰC HIỆN)?"
+    r"|Tiếp tục (?:triển khai )?thực hiện|Quán triệt|Cụ thể hóa|Cụ thể hoá"
+    r"|(?:Về việc|V/v|v/v)\s+(?:tiếp tục\s+)?(?:triển khai\s+)?thực hiện"
+    r"|(?:Tổng kết|Sơ kết|TỔNG KẾT|SƠ KẾT)(?:\s+\d+\s+năm)?(?:\s+triển khai)?(?:\s+thực hiện)?)"
     r"\s*(?:nội dung\s*(?:của\s*)?)?(?:các\s*)?$"
 )
+_CLAUSE_LEAD = re.compile(r"(?:(?:dong thoi|tiep tuc)\s+)*(?:trien khai\s+)?thuc hien|can cu(?: vao)?")
 
 
-def _document_links(inside, folded, c_start, preamble_end, doc_key, add) -> None:  # type: ignore[no-untyped-def]
-    """The document's own links: its "Căn cứ …" basis and what its preamble says it carries out."""
-    text_before = folded[c_start : inside[0].word_start].strip(" -+*")
+def _document_links(  # type: ignore[no-untyped-def]
+    inside, view_text, folded, c_start, preamble_end, doc_key, add, carried: str | None
+) -> str | None:
+    """The document's own links: its "Căn cứ …" basis, what its title and preamble say it
+    carries out. Returns the relation a following clause may continue ("Thực hiện A; B; C,
+    UBND tỉnh ban hành …" links all three), or ``None``."""
+    lead = folded[c_start : inside[0].word_start].strip(" -+*")
+    active: str | None = None
     for i, c in enumerate(inside):
         if c.key is None or c.key == doc_key:
             continue
-        raw_before = _RAW[0][max(0, c.word_start - 40) : c.word_start]
-        m = _SENTENCE_TRIGGER.search(raw_before)
+        m = _SENTENCE_TRIGGER.search(view_text[max(0, c.word_start - 60) : c.word_start])
         if m:
             trigger = fold(m.group("t"))
-        elif i == 0 and re.fullmatch(
-            r"(?:(?:dong thoi|tiep tuc)\s+)*(?:trien khai\s+)?thuc hien|can cu(?: vao)?", text_before
-        ):
-            trigger = text_before
+            start = c.word_start - len(m.group(0))
+        elif i == 0 and _CLAUSE_LEAD.fullmatch(lead):
+            trigger, start = lead, c_start
+        elif i == 0 and carried and lead in ("", "va"):
+            trigger, start = carried, c_start
         else:
             continue
-        rtype = "based_on" if trigger.startswith("can cu") else "implements"
-        if rtype == "implements" and c.word_start > preamble_end:
+        if trigger.startswith("can cu"):
+            rtype = "based_on"
+        elif trigger.startswith(("tong ket", "so ket")):
+            rtype = "reviews"
+        else:
+            rtype = "implements"
+        if rtype != "based_on" and c.word_start > preamble_end:
             continue  # "Thực hiện A, Công an tỉnh đã …" in the body drives an activity
-        add(doc_key, c.key, rtype, c.word_start - len(m.group(0)) if m else c_start, c.end)
+        add(doc_key, c.key, rtype, start, c.end)
+        active = trigger
         for prev, nxt in zip(inside[i:], inside[i + 1 :]):
             gap = folded[prev.attrs_end : nxt.word_start]
             if nxt.key is None or not re.fullmatch(r"\s*(?:,|va)?\s*", gap):
+                active = None
                 break
-            add(doc_key, nxt.key, rtype, c.word_start, nxt.end)
+            add(doc_key, nxt.key, rtype, start, nxt.end)
+    return active

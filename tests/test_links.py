@@ -75,3 +75,23 @@ def test_evidence_quotes_the_original_span() -> None:
     (r,) = [r for r in e.relations if r.type == "implements"]
     assert text[r.evidence.start : r.evidence.end] == r.evidence.text
     assert r.evidence.text.startswith("Kế hoạch số 3427") and r.evidence.text.endswith("19/CT-TTg")
+
+
+def test_a_plan_titled_after_what_it_implements() -> None:
+    text = (
+        "UBND TỈNH LAI CHÂU\nSố: 120/KH-UBND\nLai Châu, ngày 05 tháng 3 năm 2021\nKẾ HOẠCH\n"
+        "Triển khai thực hiện Chỉ thị số 36-CT/TW ngày 16/8/2019 của Bộ Chính trị\n"
+        "Thực hiện Nghị quyết số 51-NQ/TW ngày 05/9/2019 của Bộ Chính trị; Chương trình hành động "
+        "số 35-CTr/TU ngày 01/11/2019 của Tỉnh ủy, UBND tỉnh ban hành Kế hoạch như sau:\n"
+        "I. MỤC ĐÍCH\n1. Thực hiện Kế hoạch số 9/KH-CAT, Công an tỉnh tổ chức tuyên truyền."
+    )
+    got = links(text)
+    assert ("120/KH-UBND", "36-CT/TW", "implements") in got
+    assert ("120/KH-UBND", "51-NQ/TW", "implements") in got
+    assert ("120/KH-UBND", "35-CTr/TU", "implements") in got
+    assert not any(t == "9/KH-CAT" for _, t, _ in got)
+
+
+def test_a_report_titled_as_a_review() -> None:
+    text = "BÁO CÁO\nTổng kết 10 năm thực hiện Chỉ thị số 48-CT/TW ngày 22/10/2010 của Bộ Chính trị\nI. TÌNH HÌNH"
+    assert ("#document", "48-CT/TW", "reviews") in links(text)
