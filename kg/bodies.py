@@ -148,6 +148,17 @@ def _units() -> dict[str, UnitKind]:
     return {key(u.word): u for u in unit_kinds()}
 
 
+def _unit_ok(match: re.Match[str], text: str) -> bool:
+    """The unit word as written must be one, with its own diacritics or none at all:
+    folding makes "quán" (a shop) look like "quận"."""
+    if "unit" not in match.re.groupindex or match.start("unit") < 0:
+        return True
+    written = " ".join(text[match.start("unit") : match.end("unit")].lower().split())
+    written = written.replace("uỷ", "ủy")
+    words = {u.word for u in unit_kinds()} | set(_UNIT_SYNONYMS)
+    return written in words or written in {key(w) for w in words}
+
+
 def _unit_from(match: re.Match[str]) -> UnitKind | None:
     groups = match.groupdict()
     if groups.get("unit"):
@@ -229,7 +240,7 @@ def _match_whole(text: str, *, start_only: bool) -> list[tuple[_Alias, re.Match[
     hits = []
     for a in _aliases():
         m = a.regex.match(views[a.case_sensitive])
-        if m and (not start_only or m.end() == len(text) or a.template is not None):
+        if m and _unit_ok(m, text) and (not start_only or m.end() == len(text) or a.template is not None):
             hits.append((a, m))
     return hits
 
@@ -376,8 +387,8 @@ def _extend_place(text: str, end: int, max_words: int = 4) -> int:
 def _extend_unit_place(text: str, end: int) -> int:
     """After a name without a unit ("Sở Tư pháp"), take " tỉnh Lai Châu" when it follows."""
     low = _view(text[end : end + 40], lower=True)
-    m = re.match(r"[ \t]+(?:\n[ \t]*)?(" + _unit_alternation() + r")(?![a-z0-9])", low)
-    if not m:
+    m = re.match(r"[ \t]+(?:\n[ \t]*)?(?P<unit>" + _unit_alternation() + r")(?![a-z0-9])", low)
+    if not m or not _unit_ok(m, text[end : end + 40]):
         return end
     after = end + m.end()
     grown = _extend_place(text, after)
@@ -425,7 +436,7 @@ def _registry_spans(text: str) -> list[tuple[int, int]]:
             continue  # names start with a capital; "lực lượng công an tỉnh" is no body
         for a in index.get(low[start : start + 2], ()):
             m = a.regex.match(views[a.case_sensitive], start)
-            if not m:
+            if not m or not _unit_ok(m, text):
                 continue
             end = m.end()
             if a.template is not None:

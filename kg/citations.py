@@ -153,9 +153,7 @@ def _is_instrument(n: Notation, type_word: str | None, folded: str, start: int) 
     # another type word is a name ("Đề án 06/CP"), not a notation.
     if type_word in ("Công văn", "Công điện", "Thông báo"):
         return True
-    if type_word is None and (len(n.segments) >= 2 or re.search(r"\bso:?\s*$", before)):
-        return True
-    return False
+    return bool(type_word is None and (len(n.segments) >= 2 or re.search(r"\bso:?\s*$", before)))
 
 
 # After a notation: ", ngày 22/10/2010", " của Bộ Chính trị", " về …" in that order, each

@@ -12,8 +12,8 @@ from kg.citations import find_citations
 from kg.clean import clean
 from kg.header import read_header
 from kg.links import DOCUMENT, find_links
-from kg.named import find_named
 from kg.model import Evidence, Extraction, Relation, SourceDocument
+from kg.named import find_named
 from kg.resolve import resolve
 
 # Where the preamble ends: the first top-level section heading ("I. …", "1. …").

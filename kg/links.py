@@ -196,7 +196,7 @@ def _document_links(  # type: ignore[no-untyped-def]
             continue  # "Thực hiện A, Công an tỉnh đã …" in the body drives an activity
         add(doc_key, c.key, rtype, start, c.end)
         active = trigger
-        for prev, nxt in zip(inside[i:], inside[i + 1 :]):
+        for prev, nxt in zip(inside[i:], inside[i + 1 :], strict=False):
             gap = folded[prev.attrs_end : nxt.word_start]
             if nxt.key is None or not re.fullmatch(r"\s*(?:,|va)?\s*", gap):
                 active = None

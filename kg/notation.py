@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.iri import fold
-
 # Type codes as printed in notations → Vietnamese type label. Several codes share a label
 # (QĐ is Quyết định for the State and for the Party; QyĐ is the Party's Quy định).
 TYPE_CODES: dict[str, str] = {

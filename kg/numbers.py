@@ -92,8 +92,8 @@ TIME_UNITS = frozenset({"giờ", "phút", "giây", "ngày", "tuần", "tháng", 
 _COUNT_ALT = "|".join(sorted((re.escape(u) for u in COUNT_UNITS), key=len, reverse=True))
 _UNIT = re.compile(
     rf"[ ]?(?P<phys>{_PHYSICAL})(?!{_L})"
-    rf"|[ ]?(?P<money>{_SCALE}(?: {_SCALE})?(?: {_CURRENCY})?|{_CURRENCY})(?!{_L})"
     rf"|[ ](?P<count>{_COUNT_ALT})(?!{_L})"
+    rf"|[ ]?(?P<money>{_SCALE}(?: {_SCALE})?(?: {_CURRENCY})?|{_CURRENCY})(?!{_L})"
     rf"|[ ](?P<word>{_L}+)",
     re.IGNORECASE,
 )
@@ -103,25 +103,46 @@ _UNIT = re.compile(
 # --------------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(
-    r"(?<![\w.,/\-–\[])(?P<a>\d+(?:[.,]\d+)*)(?P<rest>(?:/\d+(?:[.,]\d+)*)*)(?![\d])"
+    r"(?=\d)(?<![\w.,/\-–\[])(?P<a>\d+(?:[.,]\d+)*)(?P<rest>(?:/\d+(?:[.,]\d+)*)*)(?![\d])"
 )
-_QUALIFIER = re.compile(
-    r"(?:^|(?<=\s)|(?<=\())(?P<q>khoảng trên|khoảng hơn|khoảng gần|gần như|trên dưới|xấp xỉ|ít nhất|"
-    r"tối thiểu|tối đa|ước tính|ước khoảng|khoảng|hơn|trên|gần|dưới|ước|hàng)[ ]$",
-    re.IGNORECASE,
+# A number named by the word(s) before it is an identifier, not an amount.
+_ID_HEADS = frozenset(
+    [
+        "số", "thứ", "khóa", "khoá", "đề án", "chương trình", "ban chỉ đạo", "bcđ", "chuyên án",
+        "dự án", "kế hoạch", "chỉ thị", "nghị quyết", "nghị định", "quyết định", "thông tư",
+        "công văn", "công điện", "luật", "điều", "khoản", "điểm", "mục", "phần", "chương",
+        "phụ lục", "quốc lộ", "tỉnh lộ", "đường", "tổ", "khu", "phường", "quận", "lô", "đội",
+        "trạm", "tiểu khu", "bản", "thôn", "xóm", "covid", "sn", "mã", "mã số", "biển số", "bks",
+        "kiểu", "cấp độ", "hạng", "nhóm", "lớp", "phòng", "sư đoàn", "trung đoàn", "tiểu đoàn",
+        "đại đội", "cụm", "vùng", "hộp thư", "điện thoại", "đt", "sđt", "fax", "hotline",
+        "đường dây nóng", "tuổi", "lúc", "vào lúc",
+    ]
 )
-# A number named by the word before it: an identifier, not an amount.
-_ID_HEAD = re.compile(
-    r"(?:^|[\s(“\"])(?:số|thứ|khóa|khoá|đề án|chương trình|ban chỉ đạo|bcđ|chuyên án|dự án|"
-    r"kế hoạch|chỉ thị|nghị quyết|nghị định|quyết định|thông tư|công văn|công điện|luật|điều|"
-    r"khoản|điểm|mục|phần|chương|phụ lục|quốc lộ|tỉnh lộ|đường|tổ|khu|phường|quận|lô|"
-    r"đội|trạm|tiểu khu|bản|thôn|xóm|covid|sn|mã|mã số|biển số|bks|kiểu|cấp độ|"
-    r"hạng|nhóm|lớp|phòng|sư đoàn|trung đoàn|tiểu đoàn|đại đội|cụm|vùng|hộp thư|"
-    r"điện thoại|đt|sđt|fax|hotline|đường dây nóng|tuổi|lúc|vào lúc)[ ]?(?:[:.]?[ ])?$",
-    re.IGNORECASE,
+_TOTALS = frozenset(["tổng số", "với số", "có số"])
+_TIME_HEADS = frozenset(
+    ["ngày", "tháng", "năm", "quý", "tuần", "niên vụ", "giai đoạn", "từ", "đến", "tới", "sáng",
+     "chiều", "tối", "đêm", "hôm"]
 )
-_TOTAL_HEAD = re.compile(r"(?:tổng|với|có)[ ]số[ ]$", re.IGNORECASE)
-_TIME_HEAD = re.compile(r"(?:^|[\s(])(?:ngày|tháng|năm|quý|tuần|niên vụ|giai đoạn|từ|đến|tới|sáng|chiều|tối|đêm|hôm)[ ]$", re.IGNORECASE)
+_QUALIFIERS = frozenset(
+    ["khoảng trên", "khoảng hơn", "khoảng gần", "gần như", "trên dưới", "xấp xỉ", "ít nhất",
+     "tối thiểu", "tối đa", "ước tính", "ước khoảng", "khoảng", "hơn", "trên", "gần", "dưới",
+     "ước", "hàng"]
+)
+
+
+def _tail_phrases(before: str) -> list[str]:
+    """The last one, two and three words before a number, lower-cased (longest last)."""
+    ws = before[-40:].replace("(", " ").replace("“", " ").replace('"', " ").split()
+    if not ws:
+        return []
+    if ws[-1] in (":", "."):
+        ws = ws[:-1]
+    elif ws[-1].endswith((":", ".")):
+        ws[-1] = ws[-1][:-1]
+    ws = [w.lower() for w in ws[-3:]]
+    return [" ".join(ws[-k:]) for k in range(1, len(ws) + 1)]
+
+
 _NOTATION_TAIL = re.compile(r"[ ]?[-/–][ ]?[A-ZĐ]|[-–][ ]?\d{4}(?!\d)|[ ][-–][ ]\d{4}(?!\d)")
 _CLOCK_TAIL = re.compile(r"(?:h|giờ|:)[ ]?\d{2}(?!\d)", re.IGNORECASE)
 _GLUED_CODE = re.compile(rf"{_L}")
@@ -151,7 +172,7 @@ def _unit_at(vt: str, pos: int) -> tuple[str | None, int]:
     return None, pos
 
 
-def _skip(vt: str, s: int, e: int, a: str, rest: str) -> bool:
+def _skip(vt: str, s: int, e: int, a: str, rest: str, unit: str | None) -> bool:
     """True when the number at vt[s:e] is a date, notation, marker, label or identifier."""
     before = vt[max(0, s - 30) : s]
     after = vt[e : e + 12]
@@ -163,7 +184,8 @@ def _skip(vt: str, s: int, e: int, a: str, rest: str) -> bool:
         return True
     if after[:1] == "/" or (after[:1] == "-" and after[1:2].isalnum()):
         return True
-    if _TIME_HEAD.search(before):
+    tails = _tail_phrases(before) if before.endswith((" ", ":")) else []
+    if before.endswith(" ") and tails and tails[0] in _TIME_HEADS:
         return True
     if len(parts) == 2:
         b = parts[1]
@@ -171,20 +193,15 @@ def _skip(vt: str, s: int, e: int, a: str, rest: str) -> bool:
             return True
         if parse_number(a) is None or parse_number(b) is None:
             return True
-        unit, _ = _unit_at(vt, e)
         if unit is None:
             return True  # "26/6" with no unit after it is a day
     if parse_number(a) is None:
         return True  # "2.1.3", "1.1"
-    if _is_year(a) and not rest:
-        unit, _ = _unit_at(vt, e)
-        if unit is None or unit in TIME_UNITS or unit.lower() in ("tỉnh",):
-            return True
+    if _is_year(a) and not rest and (unit is None or unit in TIME_UNITS or unit.lower() == "tỉnh"):
+        return True
     # a letter glued after the digits: a code ("923P", "3G") unless it is a unit ("9,06kg")
-    if after[:1].isalpha():
-        unit, _ = _unit_at(vt, e)
-        if unit is None:
-            return True
+    if after[:1].isalpha() and unit is None:
+        return True
     # footnote markers and list labels: "(1)", "[1]", "1.", "a)" style "1)"
     if before.endswith(("(", "[")) and after[:1] in (")", "]"):
         return True
@@ -194,7 +211,7 @@ def _skip(vt: str, s: int, e: int, a: str, rest: str) -> bool:
         return True
     if before.endswith(("-", "–")) and before[-2:-1].isalpha():
         return True
-    if _ID_HEAD.search(before) and not _TOTAL_HEAD.search(before):
+    if any(t in _ID_HEADS for t in tails) and not (len(tails) > 1 and tails[1] in _TOTALS):
         return True
     digits = a.replace(".", "").replace(",", "").replace(" ", "")
     # phone numbers: a long run starting with 0 ("0213.3876.543")
@@ -207,23 +224,24 @@ def scan(vt: str) -> list[Quantity]:
     for m in _NUMBER.finditer(vt):
         s, e = m.start(), m.end()
         a, rest = m.group("a"), m.group("rest")
-        if _skip(vt, s, e, a, rest):
+        unit, ue = _unit_at(vt, e)
+        if _skip(vt, s, e, a, rest, unit):
             continue
         value = parse_number(a)
         if value is None:
             continue
         den = parse_number(rest[1:]) if rest else None
-        unit, ue = _unit_at(vt, e)
         if unit is not None and unit.lower() in ("tuổi",):
             continue
         if unit is not None and unit.lower() in TIME_UNITS - {"ngày", "giờ", "phút", "giây", "h"}:
             continue  # "10 tháng", "05 năm": a period
         qs = s
         qualifier = None
-        qm = _QUALIFIER.search(vt, max(0, s - 14), s)
-        if qm:
-            qualifier = qm.group("q").lower()
-            qs = qm.start()
+        if s and vt[s - 1] == " ":
+            for t in reversed(_tail_phrases(vt[max(0, s - 20) : s])[:2]):
+                if t in _QUALIFIERS and vt[s - 1 - len(t) : s - 1].lower() == t:
+                    qualifier, qs = t, s - 1 - len(t)
+                    break
         end = ue if unit else e
         out.append(Quantity(value, qs, end, vt[qs:end], qualifier, den, unit, s))
     return out

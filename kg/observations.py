@@ -172,6 +172,7 @@ _VERBS = (
     "tập huấn", "ký cam kết", "trao tặng", "tặng", "khen thưởng", "giải quyết", "thụ lý",
     "xác minh", "thẩm tra", "tuần tra", "lập biên bản", "bàn giao", "ngăn chặn", "tiếp xúc",
     "đăng ký", "thu nhận", "kích hoạt", "cấp mới", "rà soát", "hòa giải", "tuyển",
+    "cai nghiện bắt buộc",
 )
 _PUNITIVE = frozenset(
     {"bắt giữ", "bắt", "khởi tố", "truy tố", "xét xử", "xử lý", "xử phạt", "phạt", "triệu tập",
@@ -258,7 +259,7 @@ def _periods(vt: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _np_after(vt: str, pos: int, limit: int = 6) -> str:
+def _np_after(vt: str, pos: int, limit: int = 7) -> str:
     """The noun phrase after a unit, up to a function word, punctuation or a number."""
     words: list[str] = []
     i = pos
@@ -293,7 +294,7 @@ def _passive(verb: str, unit: str) -> str:
 
 def _label_before(pre: str) -> str | None:
     """A short label directly before the number ("Trộm cắp tài sản 47 vụ", "Xuất sắc: 56 …")."""
-    pre = pre.strip(" *")
+    pre = pre.strip(" *=")
     if not pre or len(pre) > 60 or any(c.isdigit() for c in pre):
         return None
     pre = pre.rstrip(" :")
@@ -398,6 +399,7 @@ def _extract_region(
         prev_end = lo
         inherited: str | None = None
         prev_measure: str | None = None
+        change_sign: re.Match[str] | None = None
         i = 0
         while i < len(qs):
             q = qs[i]
@@ -406,11 +408,15 @@ def _extract_region(
                 prev_end = q.end
                 continue
             cm = _is_change(vt, q, lo)
+            if cm is None and change_sign is not None and vt[prev_end : q.start].strip() in (",", "và", ", và"):
+                cm = change_sign  # "giảm 02 vụ, 01 người chết": the list shares the verb
+            change_sign = None
             rate = None
             if cm and q.unit != "%" and i < len(qs) and qs[i].unit == "%" and _RATE_LINK.match(vt[q.end : qs[i].start]):
                 rate = qs[i].value
                 i += 1
             if cm:
+                change_sign = cm
                 sign = -1.0 if cm.group(1).lower() == "giảm" else 1.0
                 comp = _COMPARED.search(vt, max(lo, q.start - 60), min(hi, q.end + 80))
                 compared = (comp.group("a") or comp.group("b")).strip() if comp else None

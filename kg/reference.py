@@ -112,8 +112,14 @@ def _triples() -> Triples:
 
 
 def reference_graph_files() -> list[Path]:
-    """The Turtle files of the reference graph, so the store can load them as they are."""
-    return [REFERENCE_DIR / name for name in _FILES]
+    """The Turtle files of the reference graph, so the store can load them as they are.
+
+    Every .ttl in data/reference belongs to it (other curated vocabularies, e.g. measures,
+    live beside these); the three this module reads come first.
+    """
+    own = [REFERENCE_DIR / name for name in _FILES]
+    others = sorted(p for p in REFERENCE_DIR.glob("*.ttl") if p not in own)
+    return own + others
 
 
 def _values(props: dict, predicate: str, lang: str | None = None) -> list[str]:

@@ -87,7 +87,7 @@ def _merge_misprints(groups: list[_Group]) -> list[_Group]:
 
 
 def _one_letter_apart(a: str, b: str) -> bool:
-    return len(a) == len(b) >= 6 and sum(x != y for x, y in zip(a, b)) == 1
+    return len(a) == len(b) >= 6 and sum(x != y for x, y in zip(a, b, strict=False)) == 1
 
 
 def canonical_form(group: _Group) -> Notation:

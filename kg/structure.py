@@ -105,7 +105,7 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
         if n and parts[-1][-1] != " ":
             emit(" ", o)
 
-    noise = _VIEW_NOISE if _HAS_MARKUP.search(text) else _VIEW_WS
+    noise = _VIEW_NOISE if _HAS_MARKUP.search(text, start, end) else _VIEW_WS
 
     def emit_region(a: int, b: int) -> None:
         pos = a

@@ -129,7 +129,7 @@ def _rule_name(shape: Node | None, component: Node | None) -> str:
     if isinstance(component, URIRef):
         short = _local_name(component).removesuffix("ConstraintComponent")
         short = short[:1].lower() + short[1:]
-        if short and short != "sparql":
+        if short and short.lower() != "sparql":
             return f"{name} ({short})"
     return name
 
