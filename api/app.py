@@ -33,7 +33,9 @@ _GRAPH_FORMATS = {  # media type → rdflib serializer
 _UPDATE_KEYWORDS = re.compile(
     r"^(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE
 )
-_PROLOGUE = re.compile(r"^\s*(?:(?:#[^\n]*\n)|(?:PREFIX\s+[^:\s]*:\s*<[^>]*>)|(?:BASE\s*<[^>]*>)|\s+)*", re.IGNORECASE)
+_PROLOGUE = re.compile(
+    r"^\s*(?:(?:#[^\n]*\n)|(?:PREFIX\s+[^:\s]*:\s*<[^>]*>)|(?:BASE\s*<[^>]*>)|\s+)*", re.IGNORECASE
+)
 
 
 # --------------------------------------------------------------------------- models
@@ -121,6 +123,17 @@ class _StoreHolder:
                 self._store = None
 
 
+def get_store(request: Request) -> Store:
+    """The request's store; 503 when it cannot be opened (the message says why)."""
+    try:
+        return request.app.state.store_holder.get()
+    except KGError as exc:
+        raise HTTPException(503, str(exc)) from exc
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
 def is_update(text: str) -> bool:
     """True for SPARQL Update requests, which this read-only endpoint refuses."""
     body = _PROLOGUE.sub("", text, count=1)
@@ -141,7 +154,9 @@ def _result_response(result: QueryResult, request: Request) -> Response:
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(result.variables)
         for row in result.rows:
-            writer.writerow(["" if row.get(v) is None else str(row.get(v)) for v in result.variables])
+            writer.writerow(
+                ["" if row.get(v) is None else str(row.get(v)) for v in result.variables]
+            )
         return Response(buf.getvalue(), media_type="text/csv")
     return JSONResponse(result.to_sparql_json(), media_type=SPARQL_RESULTS_JSON)
 
@@ -171,14 +186,6 @@ def create_app(store_spec: str | None = None) -> FastAPI:
     )
     app.state.store_holder = holder
     app.router.add_event_handler("shutdown", holder.close)
-
-    def get_store() -> Store:
-        try:
-            return holder.get()
-        except KGError as exc:
-            raise HTTPException(503, str(exc)) from exc
-
-    StoreDep = Annotated[Store, Depends(get_store)]
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
     def healthz() -> Any:
@@ -210,7 +217,11 @@ def create_app(store_spec: str | None = None) -> FastAPI:
     @app.post(
         "/sparql",
         summary="SPARQL 1.1 query (POST: form or application/sparql-query)",
-        responses={400: {"model": ErrorModel}, 403: {"model": ErrorModel}, 415: {"model": ErrorModel}},
+        responses={
+            400: {"model": ErrorModel},
+            403: {"model": ErrorModel},
+            415: {"model": ErrorModel},
+        },
     )
     async def sparql_post(request: Request, store: StoreDep) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -249,19 +260,26 @@ def create_app(store_spec: str | None = None) -> FastAPI:
         store: StoreDep,
         direction: Literal["down", "up"] = "down",
         depth: Annotated[int, Query(ge=1, le=20)] = 5,
+        iri: Annotated[
+            str | None, Query(description="Pick one instrument when the notation names several")
+        ] = None,
     ) -> Any:
         from kg.lineage import NotationNotFound, lineage
 
         try:
-            tree = lineage(store, notation, direction=direction, depth=depth)
+            tree = lineage(store, notation, direction=direction, depth=depth, iri=iri)
         except NotationNotFound as exc:
             raise HTTPException(404, str(exc)) from exc
         return LineageResponse.model_validate(tree.to_json())
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
-        links = [("/sparql", "SPARQL endpoint"), ("/ontology", "Ontology"), ("/docs", "API docs"),
-                 ("/healthz", "Health and counts")]
+        links = [
+            ("/sparql", "SPARQL endpoint"),
+            ("/ontology", "Ontology"),
+            ("/docs", "API docs"),
+            ("/healthz", "Health and counts"),
+        ]
         items = "".join(f'<li><a href="{href}">{text}</a></li>' for href, text in links)
         return HTMLResponse(
             '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>pctp-kg</title>'

@@ -11,6 +11,8 @@ character span and the quote, so any answer can be traced back to the sentence b
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -21,6 +23,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg import iri
+from kg.bodies import BodyRef, resolve_body
+from kg.iri import fold
 from kg.model import (
     Activity,
     DocumentHeader,
@@ -115,9 +119,11 @@ def _document_triples(extraction: Extraction) -> Iterator[Triple]:
     doc = URIRef(iri.document(source.sha256))
     keys = _Keys(extraction, doc)
     evidence = _EvidenceMinter(doc, source.text)
+    here = Here(extraction.document.province, extraction.document.level)
 
     yield from document_metadata_triples(source)
     self_instrument = _self_instrument(extraction)
+    alias = None
     if _document_is_instrument(extraction, keys):
         yield from _header_triples(doc, extraction.document, self_instrument)
         alias = _canonical_alias(extraction.document, self_instrument)
@@ -125,11 +131,11 @@ def _document_triples(extraction: Extraction) -> Iterator[Triple]:
             yield (doc, PROV.alternateOf, alias)
             yield from _header_triples(alias, extraction.document, self_instrument)
 
-    for inst in extraction.instruments:
+    for subject, inst in merge_instruments(extraction.instruments):
         if inst.key in keys.self_keys:
             continue
-        subject = keys.resolve(inst.key)
-        yield from _instrument_triples(subject, inst)
+        if subject != alias:  # the header already describes the document's own instrument
+            yield from _instrument_triples(subject, inst, here)
         yield (subject, KGO.mentionedIn, doc)
         for span in inst.mentions:
             node, triples = evidence.mint(Evidence(span.start, span.end, ""))
@@ -144,10 +150,10 @@ def _document_triples(extraction: Extraction) -> Iterator[Triple]:
         for n, a in enumerate(extraction.activities, start=1)
     }
     for n, activity in enumerate(extraction.activities, start=1):
-        yield from _activity_triples(doc, n, activity, keys, evidence)
+        yield from _activity_triples(doc, n, activity, keys, evidence, here)
 
     for n, observation in enumerate(extraction.observations, start=1):
-        yield from _observation_triples(doc, n, observation, activity_iris, evidence)
+        yield from _observation_triples(doc, n, observation, activity_iris, evidence, here)
 
 
 # ------------------------------------------------------------------ evidence
@@ -187,6 +193,39 @@ def evidence_triples(node: URIRef, doc: URIRef, ev: Evidence, text: str) -> list
 # ------------------------------------------------------------------ instruments
 
 
+def merge_instruments(instruments: list[Instrument]) -> list[tuple[URIRef, Instrument]]:
+    """One description per IRI, in first-seen order.
+
+    A document may list the same instrument twice (two spellings of one notation, or the same
+    key cited with two different dates). Its node can carry only one date, year and subject,
+    so the first mention that gives a value wins and all mentions are kept.
+    """
+    merged: dict[URIRef, Instrument] = {}
+    for inst in instruments:
+        node = instrument_iri(inst)
+        merged[node] = _merge_two(merged[node], inst) if node in merged else inst
+    return list(merged.items())
+
+
+def _merge_two(first: Instrument, other: Instrument) -> Instrument:
+    fields = {
+        name: getattr(first, name) if getattr(first, name) is not None else getattr(other, name)
+        for name in ("name", "type", "type_code", "date", "jurisdiction", "subject")
+    }
+    year_from = first if first.year is not None else other
+    issuer_from = first if first.issuer is not None else other
+    mentions = list(dict.fromkeys([*first.mentions, *other.mentions]))
+    return dataclasses.replace(
+        first,
+        **fields,
+        year=year_from.year,
+        year_inferred=year_from.year_inferred,
+        issuer=issuer_from.issuer,
+        issuer_inferred=issuer_from.issuer_inferred,
+        mentions=mentions,
+    )
+
+
 def instrument_iri(inst: Instrument) -> URIRef:
     return URIRef(
         iri.instrument(
@@ -207,10 +246,14 @@ def _instrument_label(type_name: str | None, notation: str | None, name: str | N
     return notation or type_name or "?"
 
 
-def _instrument_triples(subject: URIRef, inst: Instrument) -> Iterator[Triple]:
+def _instrument_triples(subject: URIRef, inst: Instrument, here: Here) -> Iterator[Triple]:
     yield (subject, RDF.type, KGO.Instrument)
     yield (subject, RDF.type, ELI.LegalResource)
-    yield (subject, RDFS.label, Literal(_instrument_label(inst.type, inst.notation, inst.name), lang="vi"))
+    yield (
+        subject,
+        RDFS.label,
+        Literal(_instrument_label(inst.type, inst.notation, inst.name), lang="vi"),
+    )
     yield (subject, KGO.isLocal, Literal(inst.local))
     if inst.notation:
         yield (subject, ELI.id_local, Literal(inst.notation))
@@ -222,7 +265,7 @@ def _instrument_triples(subject: URIRef, inst: Instrument) -> Iterator[Triple]:
         yield (subject, KGO.year, Literal(year, datatype=XSD.integer))
         yield (subject, KGO.yearInferred, Literal(inst.year_inferred))
     if inst.issuer:
-        yield from _issuer_triples(subject, inst.issuer, None)
+        yield from _issuer_triples(subject, inst.issuer, Here(inst.jurisdiction or here.province, here.level))
         yield (subject, KGO.issuerInferred, Literal(inst.issuer_inferred))
     if inst.jurisdiction:
         yield from _place_link(subject, KGO.jurisdiction, inst.jurisdiction)
@@ -230,7 +273,9 @@ def _instrument_triples(subject: URIRef, inst: Instrument) -> Iterator[Triple]:
         yield (subject, KGO.subject, Literal(inst.subject, lang="vi"))
 
 
-def _type_triples(subject: URIRef, type_name: str | None, type_code: str | None) -> Iterator[Triple]:
+def _type_triples(
+    subject: URIRef, type_name: str | None, type_code: str | None
+) -> Iterator[Triple]:
     if type_name:
         yield (subject, KGO.typeName, Literal(type_name, lang="vi"))
     concept = _type_concept(type_name, type_code)
@@ -239,12 +284,18 @@ def _type_triples(subject: URIRef, type_name: str | None, type_code: str | None)
 
 
 def _type_concept(type_name: str | None, type_code: str | None) -> URIRef | None:
-    """A type code names its concept directly; a bare type word is looked up in the reference."""
-    if type_code:
-        return URIRef(iri.instrument_type(type_code))
-    if type_name:
-        return _reference_type_labels().get(iri.fold(type_name).strip())
-    return None
+    """A type code names its concept; a bare type word is looked up in the reference.
+
+    A code shared by two types (TT = Thông tư / Thông tri) names the first one; the second
+    lives at ``instrument_type("CODE Label")``, so the type word picks it when the two agree.
+    """
+    by_label = _reference_type_labels().get(iri.fold(type_name).strip()) if type_name else None
+    if not type_code:
+        return by_label
+    by_code = URIRef(iri.instrument_type(type_code))
+    if by_label is not None and str(by_label).startswith(str(by_code) + "-"):
+        return by_label
+    return by_code
 
 
 @lru_cache(maxsize=1)
@@ -268,18 +319,40 @@ def _year_of(date: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _issuer_triples(subject: URIRef, issuer: str, province: str | None) -> Iterator[Triple]:
-    body = URIRef(iri.body(issuer))
-    yield (subject, ELI.passed_by, body)
-    yield from body_triples(issuer, province)
+@dataclass(frozen=True)
+class Here:
+    """Where a document speaks from: bodies it names relative to its place ("UBND tỉnh")
+    are resolved against it, so one body is one node across documents."""
+
+    province: str | None = None
+    level: str | None = None
 
 
-def body_triples(name: str, province: str | None = None) -> Iterator[Triple]:
-    body = URIRef(iri.body(name))
+@lru_cache(maxsize=8192)
+def _resolve_body(name: str, here: Here) -> BodyRef:
+    return resolve_body(name, province=here.province, level=here.level or "tỉnh")
+
+
+def body_iri(name: str, here: Here = Here()) -> URIRef:
+    return URIRef(_resolve_body(name, here).iri)
+
+
+def _issuer_triples(subject: URIRef, issuer: str, here: Here) -> Iterator[Triple]:
+    yield (subject, ELI.passed_by, body_iri(issuer, here))
+    yield from body_triples(issuer, here)
+
+
+def body_triples(name: str, here: Here = Here()) -> Iterator[Triple]:
+    ref = _resolve_body(name, here)
+    body = URIRef(ref.iri)
     yield (body, RDF.type, ORG.Organization)
-    yield (body, SKOS.prefLabel, Literal(name, lang="vi"))
-    if province:
-        yield from _place_link(body, KGO.province, province)
+    yield (body, SKOS.prefLabel, Literal(ref.name, lang="vi"))
+    if fold(name) != fold(ref.name):
+        yield (body, SKOS.altLabel, Literal(name, lang="vi"))
+    if ref.province:
+        yield from _place_link(body, KGO.province, ref.province)
+    if ref.parent_iri and ref.parent_iri != ref.iri:
+        yield (body, ORG.subOrganizationOf, URIRef(ref.parent_iri))
 
 
 def _place_link(subject: URIRef, predicate: URIRef, name: str) -> Iterator[Triple]:
@@ -290,7 +363,9 @@ def _place_link(subject: URIRef, predicate: URIRef, name: str) -> Iterator[Tripl
     yield (place, SKOS.prefLabel, Literal(name, lang="vi"))
 
 
-def _concept_link(subject: URIRef, predicate: URIRef, concept: URIRef, label: str) -> Iterator[Triple]:
+def _concept_link(
+    subject: URIRef, predicate: URIRef, concept: URIRef, label: str
+) -> Iterator[Triple]:
     yield (subject, predicate, concept)
     yield (concept, RDF.type, SKOS.Concept)
     yield (concept, SKOS.prefLabel, Literal(label, lang="vi"))
@@ -334,10 +409,14 @@ def _canonical_alias(header: DocumentHeader, own: Instrument | None) -> URIRef |
     local = _document_is_local(header, own)
     jurisdiction = (own.jurisdiction if own else None) or header.province
     year = (own.year if own else None) or _document_year(header)
-    return URIRef(iri.instrument(header.notation, local=local, jurisdiction=jurisdiction, year=year))
+    return URIRef(
+        iri.instrument(header.notation, local=local, jurisdiction=jurisdiction, year=year)
+    )
 
 
-def _header_triples(subject: URIRef, header: DocumentHeader, own: Instrument | None) -> Iterator[Triple]:
+def _header_triples(
+    subject: URIRef, header: DocumentHeader, own: Instrument | None
+) -> Iterator[Triple]:
     local = _document_is_local(header, own)
     type_code = own.type_code if own else None
     yield (subject, RDF.type, KGO.Instrument)
@@ -357,7 +436,7 @@ def _header_triples(subject: URIRef, header: DocumentHeader, own: Instrument | N
         yield (subject, KGO.year, Literal(year, datatype=XSD.integer))
         yield (subject, KGO.yearInferred, Literal(False))
     if header.issuer:
-        yield from _issuer_triples(subject, header.issuer, header.province)
+        yield from _issuer_triples(subject, header.issuer, Here(header.province, header.level))
         yield (subject, KGO.issuerInferred, Literal(False))
     if header.province and local:
         yield from _place_link(subject, KGO.jurisdiction, header.province)
@@ -395,14 +474,16 @@ def _relation_triples(
 
 
 def _activity_triples(
-    doc: URIRef, n: int, activity: Activity, keys: _Keys, evidence: _EvidenceMinter
+    doc: URIRef, n: int, activity: Activity, keys: _Keys, evidence: _EvidenceMinter, here: Here
 ) -> Iterator[Triple]:
     node = URIRef(iri.fact(str(doc), "activity", n))
     yield (node, RDF.type, PROV.Activity)
     yield (node, DCTERMS.description, Literal(activity.description, lang="vi"))
     yield (node, KGO.reportedIn, doc)
     if activity.kind:
-        yield from _concept_link(node, KGO.activityKind, URIRef(iri.activity_kind(activity.kind)), activity.kind)
+        yield from _concept_link(
+            node, KGO.activityKind, URIRef(iri.activity_kind(activity.kind)), activity.kind
+        )
     if activity.period:
         yield (node, KGO.period, Literal(activity.period, lang="vi"))
     if activity.place:
@@ -411,19 +492,19 @@ def _activity_triples(
     for plan in plans:
         yield (node, PROV.wasInfluencedBy, plan)
     if activity.agent:
-        yield from _association_triples(doc, n, node, activity.agent, plans)
+        yield from _association_triples(doc, n, node, activity.agent, plans, here)
     ev, triples = evidence.mint(activity.evidence)
     yield from triples
     yield (node, KGO.evidence, ev)
 
 
 def _association_triples(
-    doc: URIRef, n: int, activity: URIRef, agent: str, plans: list[URIRef]
+    doc: URIRef, n: int, activity: URIRef, agent: str, plans: list[URIRef], here: Here
 ) -> Iterator[Triple]:
     """One qualified association per plan: who acted, under which instrument."""
-    body = URIRef(iri.body(agent))
+    body = body_iri(agent, here)
     yield (activity, PROV.wasAssociatedWith, body)
-    yield from body_triples(agent)
+    yield from body_triples(agent, here)
     for j, plan in enumerate(plans or [None], start=1):
         assoc = URIRef(iri.fact(str(doc), "association", f"{n}-{j}"))
         yield (activity, PROV.qualifiedAssociation, assoc)
@@ -457,6 +538,7 @@ def _observation_triples(
     obs: Observation,
     activity_iris: dict[str, URIRef],
     evidence: _EvidenceMinter,
+    here: Here,
 ) -> Iterator[Triple]:
     node = URIRef(iri.fact(str(doc), "observation", n))
     yield (node, RDF.type, QB.Observation)
@@ -470,8 +552,8 @@ def _observation_triples(
     if obs.place:
         yield from _place_link(node, PROV.atLocation, obs.place)
     if obs.agent:
-        yield (node, PROV.wasAttributedTo, URIRef(iri.body(obs.agent)))
-        yield from body_triples(obs.agent)
+        yield (node, PROV.wasAttributedTo, body_iri(obs.agent, here))
+        yield from body_triples(obs.agent, here)
     if obs.activity is not None:
         activity = activity_iris.get(obs.activity)
         # A dangling activity id keeps a stable, untyped IRI for the shapes to report.

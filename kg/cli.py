@@ -217,9 +217,19 @@ def format_result(result: Any, fmt: str) -> str:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("sparql", required=False)
-@click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+    "-f",
+    "--file",
+    "query_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the query from a file.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
 )
 @click.pass_context
 def query(ctx: click.Context, sparql: str | None, query_file: Any, fmt: str) -> None:
@@ -250,9 +260,16 @@ def query(ctx: click.Context, sparql: str | None, query_file: Any, fmt: str) -> 
 @click.argument("notation")
 @click.option("--up", is_flag=True, help="Show the chain above (what it implements), not below.")
 @click.option("--depth", type=click.IntRange(1, 20), default=5, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["tree", "json"]), default="tree", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["tree", "json"]), default="tree", show_default=True
+)
+@click.option(
+    "--iri", default=None, help="Pick one instrument when a local notation names several."
+)
 @click.pass_context
-def lineage(ctx: click.Context, notation: str, up: bool, depth: int, fmt: str) -> None:
+def lineage(
+    ctx: click.Context, notation: str, up: bool, depth: int, fmt: str, iri: str | None
+) -> None:
     """Show what implements an instrument (downstream), or what it implements (--up).
 
     \b
@@ -265,7 +282,9 @@ def lineage(ctx: click.Context, notation: str, up: bool, depth: int, fmt: str) -
 
     store = _open(ctx, read_only=True)
     try:
-        result = run_lineage(store, notation, direction="up" if up else "down", depth=depth)
+        result = run_lineage(
+            store, notation, direction="up" if up else "down", depth=depth, iri=iri
+        )
     finally:
         store.close()
     if fmt == "json":
@@ -286,7 +305,9 @@ def lineage(ctx: click.Context, notation: str, up: bool, depth: int, fmt: str) -
     show_default=True,
     help="turtle is written as TriG (Turtle with graphs) to keep each document's graph.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """Export the whole store (all graphs).
@@ -312,7 +333,9 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
     """Count documents, triples, instruments, links, activities, observations and bodies.
@@ -371,7 +394,12 @@ def serve_urls(host: str, port: int) -> list[str]:
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Use 0.0.0.0 to listen on all interfaces.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Use 0.0.0.0 to listen on all interfaces.",
+)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
@@ -391,4 +419,3 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     for url in serve_urls(host, port):
         click.echo(url, err=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
-

@@ -183,7 +183,9 @@ def _evidence_rows(store: Store, subject_filter: str) -> list[EvidenceRef]:
     ]
 
 
-def _link_evidence(store: Store, source: set[str], target: set[str], relation: str) -> list[EvidenceRef]:
+def _link_evidence(
+    store: Store, source: set[str], target: set[str], relation: str
+) -> list[EvidenceRef]:
     return _evidence_rows(
         store,
         f"""VALUES ?src {{ {_values(source)} }} VALUES ?tgt {{ {_values(target)} }}
@@ -241,7 +243,10 @@ def _bodies(store: Store, activity: str) -> list[LineageNode]:
           OPTIONAL {{ ?b skos:prefLabel ?label }}
         }} ORDER BY ?b""",
     )
-    return [LineageNode(str(r["b"]), _s(r["label"]) or str(r["b"]), "body", "carried_out_by") for r in rows]
+    return [
+        LineageNode(str(r["b"]), _s(r["label"]) or str(r["b"]), "body", "carried_out_by")
+        for r in rows
+    ]
 
 
 def _observations(store: Store, activity: str) -> list[LineageNode]:
@@ -296,11 +301,18 @@ def _expand(
         node.children.append(child)
 
 
-def lineage(store: Store, notation: str, *, direction: Direction = "down", depth: int = 5) -> LineageTree:
+def lineage(
+    store: Store,
+    notation: str,
+    *,
+    direction: Direction = "down",
+    depth: int = 5,
+    iri: str | None = None,
+) -> LineageTree:
     """The tree below (or above) the instrument named ``notation``.
 
     Raises :class:`NotationNotFound` when no instrument has that notation; returns the
-    candidates (and no root) when several do.
+    candidates (and no root) when several do, unless ``iri`` picks one of them.
     """
     if direction not in ("down", "up"):
         raise KGError(f"direction must be 'down' or 'up', not {direction!r}")
@@ -308,6 +320,10 @@ def lineage(store: Store, notation: str, *, direction: Direction = "down", depth
     candidates = find_instruments(store, notation)
     if not candidates:
         raise NotationNotFound(f"no instrument with notation {notation!r} in the store")
+    if iri is not None:
+        candidates = [c for c in candidates if c.iri == iri]
+        if not candidates:
+            raise NotationNotFound(f"no instrument <{iri}> with notation {notation!r} in the store")
     if len(candidates) > 1:
         tree.candidates = candidates
         return tree
@@ -324,7 +340,7 @@ def lineage(store: Store, notation: str, *, direction: Direction = "down", depth
 def render_tree(tree: LineageTree) -> str:
     """Indented text for the terminal; evidence shown as the quoted sentence and its file."""
     if tree.root is None:
-        lines = [f"{tree.notation} names {len(tree.candidates)} instruments; pick one by IRI:"]
+        lines = [f"{tree.notation} names {len(tree.candidates)} instruments; pick one with --iri:"]
         for c in tree.candidates:
             where = ", ".join(str(x) for x in (c.jurisdiction, c.year) if x)
             lines.append(f"  {c.label}" + (f" ({where})" if where else "") + f"  <{c.iri}>")

@@ -80,7 +80,7 @@ COUNT_UNITS = (
     "ngày công", "doanh nghiệp", "cửa hàng", "học sinh", "giáo viên", "sinh viên", "đại biểu",
     "người dân", "quốc tịch", "tổ chức", "bản tin", "chương trình", "lớp tập huấn",
     "tin báo", "tố giác", "nhân khẩu", "giấy phép", "giấy chứng nhận", "máy tính", "tôn giáo",
-    "dân tộc",
+    "dân tộc", "mục tiêu", "đơn vị", "dữ liệu", "thông tin", "trang thông tin", "nhóm", "lượt tuần tra",
 )
 # Words right after a number that cannot be its unit (function words, verbs).
 _NOT_UNIT = frozenset(

@@ -172,7 +172,8 @@ _VERBS = (
     "tập huấn", "ký cam kết", "trao tặng", "tặng", "khen thưởng", "giải quyết", "thụ lý",
     "xác minh", "thẩm tra", "tuần tra", "lập biên bản", "bàn giao", "ngăn chặn", "tiếp xúc",
     "đăng ký", "thu nhận", "kích hoạt", "cấp mới", "rà soát", "hòa giải", "tuyển",
-    "cai nghiện bắt buộc",
+    "cai nghiện bắt buộc", "đình chỉ", "tạm đình chỉ", "đình chỉ điều tra", "tạm đình chỉ điều tra",
+    "đón", "tiếp đón", "giúp", "thu hút", "thu hoạch", "công nhận", "điều trị", "tuyển sinh", "mở", "tạm giam", "tạm giữ",
 )
 _PUNITIVE = frozenset(
     {"bắt giữ", "bắt", "khởi tố", "truy tố", "xét xử", "xử lý", "xử phạt", "phạt", "triệu tập",
@@ -188,7 +189,7 @@ _VERB_RE = re.compile(
     re.IGNORECASE,
 )
 _NP_STOP = frozenset(
-    ["với", "cho", "tại", "trong", "của", "so", "để", "do", "nhằm", "từ", "đến", "tới", "trên", "ở", "gồm", "là", "đạt", "chiếm", "tăng", "giảm", "và", "theo", "về", "thuộc", "nhưng", "được", "đã", "đang", "có", "không", "hoặc", "hay", "qua", "bằng", "sau", "trước", "khi", "thì", "như", "các", "những", "vào", "trị", "giá", "tổng", "số", "lượng", "mỗi", "riêng", "cụ", "thể", "gây", "làm"]
+    ["với", "cho", "tại", "trong", "của", "so", "để", "do", "nhằm", "từ", "đến", "tới", "trên", "ở", "gồm", "là", "đạt", "chiếm", "tăng", "giảm", "và", "theo", "về", "thuộc", "nhưng", "được", "đã", "đang", "có", "không", "hoặc", "hay", "qua", "bằng", "sau", "trước", "khi", "thì", "như", "các", "những", "vào", "trị", "giá", "tổng", "số", "lượng", "mỗi", "riêng", "cụ", "thể", "gây", "làm", "chưa", "cũng", "đều", "sẽ"]
 )
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _MONEY_NOUN = re.compile(
@@ -207,7 +208,11 @@ _MONEY_LABEL = {
 }
 _MONEY_UNITS = re.compile(r"(?:nghìn|ngàn|triệu|tỷ|tỉ|vạn|đồng|VNĐ|VND|USD|NDT)", re.IGNORECASE)
 _CHANGE_BEFORE = re.compile(r"(tăng|giảm)(?: thêm)?[ ]?(?:khoảng |hơn |trên |gần )?$", re.IGNORECASE)
-_RATE_LINK = re.compile(r"^[ ]?(?:=|bằng|tương đương|tương ứng|tức|,|\(|là)?[ ]?(?:khoảng )?$", re.IGNORECASE)
+_RATE_LINK = re.compile(
+    r"^(?:[ ]?[^\W\d_]+){0,6}?[ ]?(?:=|bằng|tương đương|tương ứng|tức|,|\(|là)?[ ]?(?:khoảng )?$", re.IGNORECASE
+)
+# Targets and norms are not results: "phấn đấu … ít nhất 60%", "chỉ tiêu", "05 đồng chí/xã".
+_TARGET = re.compile(r"phấn đấu|chỉ tiêu|mục tiêu đề ra|dự kiến|kế hoạch đề ra|yêu cầu", re.IGNORECASE)
 _COMPARED = re.compile(
     r"so với (?P<a>(?:cùng kỳ|năm|giai đoạn|kỳ|tháng|quý|đợt)[^,;()=*]{0,40}?)(?=[ ]?(?:tăng|giảm|[,;()=*]|$))"
     r"|(?P<b>cùng kỳ(?: năm \d{4})?)",
@@ -261,7 +266,12 @@ def _periods(vt: str) -> list[tuple[int, int, str]]:
 
 def _np_after(vt: str, pos: int, limit: int = 7) -> str:
     """The noun phrase after a unit, up to a function word, punctuation or a number."""
+    return _np_span(vt, pos, limit)[0]
+
+
+def _np_span(vt: str, pos: int, limit: int = 7) -> tuple[str, int]:
     words: list[str] = []
+    end = pos
     i = pos
     while len(words) < limit:
         while i < len(vt) and vt[i] == " ":
@@ -273,8 +283,8 @@ def _np_after(vt: str, pos: int, limit: int = 7) -> str:
         if w.lower() in _NP_STOP:
             break
         words.append(w)
-        i = m.end()
-    return " ".join(words)
+        i = end = m.end()
+    return " ".join(words), end
 
 
 def _passive(verb: str, unit: str) -> str:
@@ -298,6 +308,8 @@ def _label_before(pre: str) -> str | None:
     if not pre or len(pre) > 60 or any(c.isdigit() for c in pre):
         return None
     pre = pre.rstrip(" :")
+    if any(c in pre for c in "(),;:=/"):
+        return None
     words = pre.split()
     if not 1 <= len(words) <= 7:
         return None
@@ -367,6 +379,10 @@ def _measure_for(
     lab = _label_before(pre)
     if lab:
         return f"{unit} {lab}", None
+    if pre:
+        verbs = list(_VERB_RE.finditer(vt, clause_lo, q.start))
+        if verbs:
+            return f"{unit} {_passive(verbs[-1].group(1), unit)}", verbs[-1].group(1)
     if inherited:
         vm = _VERB_RE.fullmatch(inherited)
         return (f"{unit} {_passive(inherited, unit)}" if vm else f"{unit} {inherited}"), inherited
@@ -439,6 +455,13 @@ def _extract_region(
                     prev_end = q.end
                     continue
             clause_lo = max(lo, vt.rfind(";", lo, q.start) + 1)
+            if (
+                q.qualifier in ("ít nhất", "tối thiểu", "tối đa")
+                or _TARGET.search(vt, max(clause_lo, vt.rfind(",", lo, q.start) + 1), q.start)
+                or (vt[q.end : q.end + 1] == "/" and vt[q.end + 1 : q.end + 2].isalpha())
+            ):
+                prev_end = q.end
+                continue
             pre_lo = max(prev_end, clause_lo)
             pre = vt[pre_lo : q.start]
             sep = pre.strip(" ")
@@ -449,7 +472,7 @@ def _extract_region(
                 inherited = None
             label, how = _measure_for(vt, q, pre_for_measure, inherited, prev_measure, clause_lo)
             inherited = how
-            prev_end = q.end
+            prev_end = _np_span(vt, q.end)[1]
             mlabel = normalise_measure(label, scheme)
             if q.unit != "%":
                 prev_measure = mlabel
@@ -490,6 +513,11 @@ def _extract_region(
             if cm:  # a change with nothing to attach to is reported as such
                 obs.change = (-1.0 if cm.group(1).lower() == "giảm" else 1.0) * q.value
                 obs.change_rate = rate
+            if bases and bases[-1][1].measure == bases[-1][1].unit and vt[bases[-1][0].end : q.start].strip() == ",":
+                np = _np_after(vt, q.end)
+                if np:
+                    prev_obs = bases[-1][1]
+                    prev_obs.measure = normalise_measure(f"{prev_obs.unit} {np}", scheme)
             bases.append((q, obs))
             out.append(obs)
     return out

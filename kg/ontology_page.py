@@ -24,7 +24,10 @@ ONTOLOGY_IRI = URIRef(iri.BASE + "ontology")
 REUSED_TERMS: dict[str, tuple[str, str]] = {
     "eli:LegalResource": ("văn bản (tác phẩm pháp lý)", "a legal resource (the work)"),
     "eli:id_local": ("số hiệu văn bản", "the instrument's notation (số hiệu)"),
-    "eli:type_document": ("loại văn bản (khái niệm SKOS)", "the instrument's type (a SKOS concept)"),
+    "eli:type_document": (
+        "loại văn bản (khái niệm SKOS)",
+        "the instrument's type (a SKOS concept)",
+    ),
     "eli:date_document": ("ngày ban hành", "date of issue"),
     "eli:passed_by": ("cơ quan ban hành", "issuing body"),
     "eli:based_on": ("căn cứ vào", "is based on (legal basis)"),
@@ -42,6 +45,8 @@ REUSED_TERMS: dict[str, tuple[str, str]] = {
     "prov:atLocation": ("địa bàn", "place"),
     "prov:alternateOf": ("cùng là văn bản", "the same instrument, seen as a file"),
     "org:Organization": ("cơ quan, tổ chức", "a body"),
+    "org:subOrganizationOf": ("trực thuộc", "is a part of (a body within a larger one)"),
+    "skos:altLabel": ("tên gọi khác, viết tắt", "another name or abbreviation"),
     "qb:Observation": ("số liệu", "a reported figure"),
     "skos:Concept": ("khái niệm (loại, chỉ tiêu, địa danh)", "a concept (type, measure, place)"),
     "skos:prefLabel": ("tên", "preferred name"),
@@ -54,6 +59,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2430;background:#f7f8fa;line-height:1.5}
 header{background:#1f3b5b;color:#fff;padding:1.2rem 2rem}
 header h1{margin:0;font-size:1.5rem}header p{margin:.3rem 0 0;opacity:.9}
+header code{background:rgba(255,255,255,.15);color:#fff}
 main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
 nav{background:#fff;border:1px solid #dde2ea;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
 nav a{margin-right:.8rem;white-space:nowrap}
@@ -98,8 +104,15 @@ def render_ontology_html() -> str:
     grouped = _group_properties(g, properties)
     title_vi, title_en = _label(g, ONTOLOGY_IRI, "vi"), _label(g, ONTOLOGY_IRI, "en")
     nav = ['<a href="#classes">Lớp · Classes</a>']
-    nav += [f'<a href="#{a}">{escape(vi)} · {escape(en)}</a>' for _, a, vi, en in _GROUPS if grouped.get(a)]
-    nav += ['<a href="#reused">Thuật ngữ dùng lại · Reused terms</a>', '<a href="#prefixes">Tiền tố · Prefixes</a>']
+    nav += [
+        f'<a href="#{a}">{escape(vi)} · {escape(en)}</a>'
+        for _, a, vi, en in _GROUPS
+        if grouped.get(a)
+    ]
+    nav += [
+        '<a href="#reused">Thuật ngữ dùng lại · Reused terms</a>',
+        '<a href="#prefixes">Tiền tố · Prefixes</a>',
+    ]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="vi"><head><meta charset="utf-8">',
@@ -125,7 +138,11 @@ def render_ontology_html() -> str:
 
 
 def _own_terms(g: Graph, kind: URIRef) -> list[URIRef]:
-    return [t for t in g.subjects(RDF.type, kind) if isinstance(t, URIRef) and str(t).startswith(str(KGO))]
+    return [
+        t
+        for t in g.subjects(RDF.type, kind)
+        if isinstance(t, URIRef) and str(t).startswith(str(KGO))
+    ]
 
 
 def _group_properties(g: Graph, properties: list[URIRef]) -> dict[str, list[URIRef]]:
@@ -181,7 +198,10 @@ def _refs(g: Graph, term: URIRef, predicate: URIRef) -> str:
 
 def _term_html(g: Graph, term: URIRef) -> str:
     rows = [
-        ("Nhãn · Label", f'<span class="vi">{escape(_label(g, term, "vi"))}</span> · <span class="en">{escape(_label(g, term, "en"))}</span>'),
+        (
+            "Nhãn · Label",
+            f'<span class="vi">{escape(_label(g, term, "vi"))}</span> · <span class="en">{escape(_label(g, term, "en"))}</span>',
+        ),
         ("Định nghĩa", f'<span class="vi">{escape(_definition(g, term, "vi"))}</span>'),
         ("Definition", f'<span class="en">{escape(_definition(g, term, "en"))}</span>'),
         ("Kiểu · Type", _refs(g, term, RDF.type)),
@@ -200,7 +220,7 @@ def _term_html(g: Graph, term: URIRef) -> str:
 
 def _reused_html() -> str:
     rows = "".join(
-        f"<tr><td><code>{escape(t)}</code></td><td class=\"vi\">{escape(vi)}</td><td class=\"en\">{escape(en)}</td></tr>"
+        f'<tr><td><code>{escape(t)}</code></td><td class="vi">{escape(vi)}</td><td class="en">{escape(en)}</td></tr>'
         for t, (vi, en) in REUSED_TERMS.items()
     )
     return (
@@ -212,7 +232,7 @@ def _reused_html() -> str:
 
 def _prefixes_html() -> str:
     rows = "".join(
-        f"<tr><td><code>{escape(p)}:</code></td><td class=\"iri\">{escape(str(ns))}</td></tr>"
+        f'<tr><td><code>{escape(p)}:</code></td><td class="iri">{escape(str(ns))}</td></tr>'
         for p, ns in PREFIXES.items()
     )
     return f'<h2 id="prefixes">Tiền tố · Prefixes</h2><table><tr><th>Prefix</th><th>Namespace</th></tr>{rows}</table>'

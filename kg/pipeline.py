@@ -129,9 +129,7 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
         if p.is_dir():
             out.extend(_iter_input_files([p]))
             out.extend(
-                f
-                for f in sorted(p.rglob("*.ttl"))
-                if f.is_file() and f.resolve() not in reference
+                f for f in sorted(p.rglob("*.ttl")) if f.is_file() and f.resolve() not in reference
             )
         elif p.suffix.lower() in FACT_FILE_SUFFIXES:
             out.append(p)
@@ -224,7 +222,10 @@ def ingest_document(path: Path, store: Store, stages: Stages) -> DocumentResult:
     except KGError as exc:
         result.status, result.error = "failed", f"{path}: {exc}"
     except Exception as exc:  # noqa: BLE001 — one bad document must not stop the batch
-        result.status, result.error = "failed", f"{path}: internal error: {type(exc).__name__}: {exc}"
+        result.status, result.error = (
+            "failed",
+            f"{path}: internal error: {type(exc).__name__}: {exc}",
+        )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -290,7 +291,9 @@ def ingest(
                 "batch; documents are keyed by file name, rename one",
             )
         elif path.suffix.lower() in FACT_FILE_SUFFIXES:
-            result = ingest_fact_file(path, store, validate=stage_fns.validate if stage_fns else None)
+            result = ingest_fact_file(
+                path, store, validate=stage_fns.validate if stage_fns else None
+            )
         else:
             if stage_fns is None:
                 stage_fns = default_stages()
@@ -305,4 +308,8 @@ def ingest(
 def extract_files(paths: Iterable[str | Path], *, stages: Stages | None = None) -> list[Extraction]:
     """Read and extract without storing (``kg extract``); read errors propagate."""
     stage_fns = stages or default_stages()
-    return [stage_fns.extract(stage_fns.read(p)) for p in expand_inputs(paths) if p.suffix.lower() not in FACT_FILE_SUFFIXES]
+    return [
+        stage_fns.extract(stage_fns.read(p))
+        for p in expand_inputs(paths)
+        if p.suffix.lower() not in FACT_FILE_SUFFIXES
+    ]

@@ -106,7 +106,7 @@ def resolve(citations: list[Citation], header: DocumentHeader, text: str = "") -
     """One instrument per distinct instrument cited, with merged attributes."""
     instruments: list[Instrument] = []
     own = header.notation
-    for group in group_citations(citations):
+    for group in _one_group_per_identity(group_citations(citations), header):
         n = canonical_form(group)
         cs = group.citations
         if own and n.printed == own:
@@ -144,6 +144,24 @@ def resolve(citations: list[Citation], header: DocumentHeader, text: str = "") -
             )
         )
     return instruments
+
+
+def _one_group_per_identity(groups: list[_Group], header: DocumentHeader) -> list[_Group]:
+    """Groups that would mint one IRI are one instrument: a central notation names one
+    instrument nationwide, so two dates printed for it mean a misprint, not two instruments;
+    a local one is told apart by year only."""
+    merged: dict[tuple[str, int | None], _Group] = {}
+    out: list[_Group] = []
+    for g in groups:
+        n = canonical_form(g)
+        years = sorted(g.years())
+        ident = (n.printed, None if n.is_central else (years[0] if years else None))
+        if ident in merged:
+            merged[ident].citations.extend(g.citations)
+        else:
+            merged[ident] = g
+            out.append(g)
+    return out
 
 
 def _names_central_body(issuer: str) -> bool:

@@ -166,12 +166,15 @@ def translate_os_error(location: str, exc: BaseException) -> StoreError:
         or "lock hold by" in low
     ):
         return StoreError(
-            f"store at {location} is in use by another process (is `kg serve` running?)"
+            f"store at {location} is in use by another process "
+            "(is `kg serve` or another `kg ingest` running?)"
         )
     if code == errno.ENOSPC or "no space left" in low:
         return StoreError(f"store at {location}: disk full (no space left on device)")
-    if code in (errno.EACCES, errno.EPERM, errno.EROFS) or "permission denied" in low or (
-        "read-only file system" in low
+    if (
+        code in (errno.EACCES, errno.EPERM, errno.EROFS)
+        or "permission denied" in low
+        or ("read-only file system" in low)
     ):
         return StoreError(f"store at {location}: permission denied (directory is not writable)")
     if "not a directory" in low:
@@ -420,6 +423,10 @@ class OxigraphStore:
         fmt = EXPORT_FORMATS.get(format)
         if fmt is None:
             raise KGError(f"unknown export format {format!r} (use {', '.join(EXPORT_FORMATS)})")
+        if fmt == ox.RdfFormat.TRIG:
+            from kg.vocab import PREFIXES
+
+            return self.ox.dump(format=fmt, prefixes={k: str(v) for k, v in PREFIXES.items()})
         return self.ox.dump(format=fmt)
 
 
@@ -447,6 +454,7 @@ def reference_digest(paths: Iterable[Path]) -> str:
 
 def _parse_turtle_ox(data: bytes, path: Path | str, *, bnode_prefix: str = "") -> list[ox.Triple]:
     """Parse with pyoxigraph: fast, and its errors carry line and column."""
+
     def fresh(term: Any) -> Any:
         return ox.BlankNode(bnode_prefix + term.value) if isinstance(term, ox.BlankNode) else term
 

@@ -470,11 +470,10 @@ def _starts_sentence(ch: str) -> bool:
 
 
 def boundary_offsets(text: str) -> list[int]:
-    """Original offsets where a structural unit starts (section, item, footnote, page)."""
+    """Original offsets where a section or item starts: a sentence never runs across one.
+    (Footnote blocks and page numbers are not boundaries: the sentence around them goes on.)"""
     out = [m.start() for m in _LABEL.finditer(text)]
     out += [m.start() for m in _HEADING_LINE.finditer(text)]
-    for a, b in footnote_block_spans(text):
-        out += [a, b]
     out.sort()
     return out
 

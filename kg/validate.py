@@ -79,7 +79,9 @@ def validate(graph: Graph) -> ValidationReport:
 
 def _oxigraph_data_graph(graph: Graph) -> DataGraph:
     store = pyoxigraph.Store()
-    store.load(graph.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    store.load(
+        graph.serialize(format="nt", encoding="utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES
+    )
     return DataGraph.from_oxigraph_store(store)
 
 

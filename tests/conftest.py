@@ -53,7 +53,9 @@ def fake_extract(source: SourceDocument) -> Extraction:
         if word == "CRASH":
             raise RuntimeError("extractor exploded")
         if word == "DOC":
-            ex.document = DocumentHeader(type="Kế hoạch", notation=rest.strip(), date="2020-05-01", year=2020)
+            ex.document = DocumentHeader(
+                type="Kế hoạch", notation=rest.strip(), date="2020-05-01", year=2020
+            )
         elif word in ("CITE", "LOCAL"):
             parts = rest.split(maxsplit=1)
             key = parts[0]
@@ -73,12 +75,16 @@ def fake_extract(source: SourceDocument) -> Extraction:
             agent, driver, desc = rest.split("|")
             last_activity = f"a{len(ex.activities) + 1}"
             ex.activities.append(
-                Activity(last_activity, agent, desc, None, Evidence(start, end, line), drivers=[driver])
+                Activity(
+                    last_activity, agent, desc, None, Evidence(start, end, line), drivers=[driver]
+                )
             )
         elif word == "OBS":
             value, unit, measure = rest.split(maxsplit=2)
             ex.observations.append(
-                Observation(float(value), unit, measure, Evidence(start, end, line), activity=last_activity)
+                Observation(
+                    float(value), unit, measure, Evidence(start, end, line), activity=last_activity
+                )
             )
         elif word == "WARN":
             ex.warnings.append(rest)

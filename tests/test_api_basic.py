@@ -37,7 +37,9 @@ def test_healthz(client: TestClient) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200
     body = r.json()
-    assert body["status"] == "ok" and body["counts"]["documents"] == 2 and body["counts"]["links"] == 1
+    assert (
+        body["status"] == "ok" and body["counts"]["documents"] == 2 and body["counts"]["links"] == 1
+    )
     assert body["counts"]["triples"] > 0
 
 
@@ -51,7 +53,9 @@ def test_sparql_get_select(client: TestClient) -> None:
 def test_sparql_post_form_and_direct(client: TestClient) -> None:
     q = "SELECT DISTINCT ?n WHERE { ?i <http://data.europa.eu/eli/ontology#id_local> ?n } ORDER BY ?n"
     form = client.post("/sparql", data={"query": q})
-    direct = client.post("/sparql", content=q.encode(), headers={"Content-Type": "application/sparql-query"})
+    direct = client.post(
+        "/sparql", content=q.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
     assert form.status_code == direct.status_code == 200
     values = [b["n"]["value"] for b in form.json()["results"]["bindings"]]
     assert values == ["48-CT/TW", "5/KH-ABC"]
@@ -62,12 +66,16 @@ def test_sparql_post_form_and_direct(client: TestClient) -> None:
 
 def test_sparql_construct_is_turtle(client: TestClient) -> None:
     where = "WHERE { ?i <http://data.europa.eu/eli/ontology#id_local> ?n }"
-    rows = client.get("/sparql", params={"query": f"SELECT * {where}"}).json()["results"]["bindings"]
+    rows = client.get("/sparql", params={"query": f"SELECT DISTINCT ?i ?n {where}"}).json()[
+        "results"
+    ]["bindings"]
     q = f"CONSTRUCT {{ ?i <http://example.org/n> ?n }} {where}"
     r = client.get("/sparql", params={"query": q})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
     graph = rdflib.Graph().parse(data=r.text, format="turtle")
-    assert {(str(s), str(o)) for s, _, o in graph} == {(b["i"]["value"], b["n"]["value"]) for b in rows}
+    assert {(str(s), str(o)) for s, _, o in graph} == {
+        (b["i"]["value"], b["n"]["value"]) for b in rows
+    }
     nt = client.get("/sparql", params={"query": q}, headers={"Accept": "application/n-triples"})
     assert nt.headers["content-type"].startswith("application/n-triples")
     assert len(nt.text.splitlines()) == len(rows) >= 2
@@ -76,10 +84,19 @@ def test_sparql_construct_is_turtle(client: TestClient) -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"method": "POST", "url": "/sparql", "content": b"DROP ALL", "headers": {"Content-Type": "application/sparql-update"}},
+        {
+            "method": "POST",
+            "url": "/sparql",
+            "content": b"DROP ALL",
+            "headers": {"Content-Type": "application/sparql-update"},
+        },
         {"method": "POST", "url": "/sparql", "data": {"update": "DROP ALL"}},
         {"method": "GET", "url": "/sparql", "params": {"update": "DROP ALL"}},
-        {"method": "GET", "url": "/sparql", "params": {"query": "PREFIX ex: <http://e/>\n# c\nINSERT DATA { ex:a ex:b ex:c }"}},
+        {
+            "method": "GET",
+            "url": "/sparql",
+            "params": {"query": "PREFIX ex: <http://e/>\n# c\nINSERT DATA { ex:a ex:b ex:c }"},
+        },
     ],
 )
 def test_updates_are_refused(client: TestClient, kwargs: dict) -> None:
@@ -114,7 +131,9 @@ def test_lineage_endpoint(client: TestClient) -> None:
     assert client.get("/api/lineage/48-CT/TW", params={"direction": "sideways"}).status_code == 422
 
 
-def test_server_sees_a_later_ingest(client: TestClient, store_path: Path, stages: Stages, write) -> None:
+def test_server_sees_a_later_ingest(
+    client: TestClient, store_path: Path, stages: Stages, write
+) -> None:
     """The server holds no lock: a writer can ingest beside it and the server sees the result."""
     writer = OxigraphStore(store_path)
     try:

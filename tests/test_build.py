@@ -84,15 +84,32 @@ def _extraction(**header: object) -> Extraction:
         issuer_inferred=True,
         mentions=[Span(*_span("36-CT/TW"))],
     )
-    law = Instrument(key="name:Luật Phòng, chống ma túy", notation=None, name="Luật Phòng, chống ma túy")
+    law = Instrument(
+        key="name:Luật Phòng, chống ma túy", notation=None, name="Luật Phòng, chống ma túy"
+    )
     return Extraction(
         source=source,
         document=DocumentHeader(**fields),  # type: ignore[arg-type]
         instruments=[plan, directive, law],
         relations=[
-            Relation("3086/KH-UBND", "36-CT/TW", "implements", _ev("Kế hoạch số 3086/KH-UBND ngày 31/12/2019 về triển khai thực hiện Chỉ thị số 36-CT/TW")),
-            Relation("697-BC/UBND", "3086/KH-UBND", "reviews", _ev("theo Kế hoạch số 3086/KH-UBND")),
-            Relation("#document", "name:Luật Phòng, chống ma túy", "based_on", _ev("thực hiện Luật Phòng, chống ma túy")),
+            Relation(
+                "3086/KH-UBND",
+                "36-CT/TW",
+                "implements",
+                _ev(
+                    "Kế hoạch số 3086/KH-UBND ngày 31/12/2019 về triển khai thực hiện Chỉ thị số 36-CT/TW"
+                ),
+            ),
+            Relation(
+                "697-BC/UBND", "3086/KH-UBND", "reviews", _ev("theo Kế hoạch số 3086/KH-UBND")
+            ),
+            Relation(
+                "#document",
+                "name:Luật Phòng, chống ma túy",
+                "based_on",
+                _ev("thực hiện Luật Phòng, chống ma túy"),
+            ),
+            Relation("#document", "36-CT/TW", "cites", _ev("Chỉ thị số 36-CT/TW")),
         ],
         activities=[
             Activity(
@@ -100,15 +117,33 @@ def _extraction(**header: object) -> Extraction:
                 agent="Công an tỉnh Lai Châu",
                 description="tổ chức tuyên truyền",
                 kind="tuyên truyền",
-                evidence=_ev("Công an tỉnh đã tổ chức 120 buổi tuyên truyền theo Kế hoạch số 3086/KH-UBND"),
+                evidence=_ev(
+                    "Công an tỉnh đã tổ chức 120 buổi tuyên truyền theo Kế hoạch số 3086/KH-UBND"
+                ),
                 drivers=["3086/KH-UBND"],
                 period="năm 2020",
                 place="Lai Châu",
             )
         ],
         observations=[
-            Observation(value=120, unit="buổi", measure="buổi tuyên truyền", evidence=_ev("120 buổi tuyên truyền"), agent="Công an tỉnh Lai Châu", activity="a1"),
-            Observation(value=158, unit="vụ", measure="vụ phạm pháp hình sự xảy ra", evidence=_ev("xảy ra 158 vụ, giảm 32 vụ (16,75%) so với cùng kỳ năm 2019"), change=-32, change_rate=-16.75, compared_to="cùng kỳ năm 2019", place="Lai Châu"),
+            Observation(
+                value=120,
+                unit="buổi",
+                measure="buổi tuyên truyền",
+                evidence=_ev("120 buổi tuyên truyền"),
+                agent="Công an tỉnh Lai Châu",
+                activity="a1",
+            ),
+            Observation(
+                value=158,
+                unit="vụ",
+                measure="vụ phạm pháp hình sự xảy ra",
+                evidence=_ev("xảy ra 158 vụ, giảm 32 vụ (16,75%) so với cùng kỳ năm 2019"),
+                change=-32,
+                change_rate=-16.75,
+                compared_to="cùng kỳ năm 2019",
+                place="Lai Châu",
+            ),
         ],
     )
 
@@ -156,6 +191,7 @@ def test_the_documents_own_notation_and_hash_document_mean_the_document() -> Non
     g = build_graph(_extraction())
     assert (DOC, KGO.reviews, PLAN) in g
     assert (DOC, ELI.based_on, LAW) in g
+    assert (DOC, ELI.cites, DIRECTIVE) in g
     assert (DOC, RDF.type, KGO.Instrument) in g
     assert (DOC, ELI.id_local, Literal("697-BC/UBND")) in g
     # other documents cite it by its instrument IRI, which the document is an alternate of
@@ -167,11 +203,26 @@ def test_the_documents_own_notation_and_hash_document_mean_the_document() -> Non
 
 
 def test_document_without_header_is_an_instrument_only_when_referenced() -> None:
-    bare = {k: None for k in ("type", "notation", "issuer", "province", "date", "year", "signer", "title", "period")}
+    bare = {
+        k: None
+        for k in (
+            "type",
+            "notation",
+            "issuer",
+            "province",
+            "date",
+            "year",
+            "signer",
+            "title",
+            "period",
+        )
+    }
     referenced = build_graph(_extraction(**bare))
     assert (DOC, RDF.type, KGO.Instrument) in referenced  # "#document" is a link source
     plain = _extraction(**bare)
-    plain.relations = [r for r in plain.relations if r.source != "#document" and r.source != "697-BC/UBND"]
+    plain.relations = [
+        r for r in plain.relations if r.source != "#document" and r.source != "697-BC/UBND"
+    ]
     g = build_graph(plain)
     assert (DOC, RDF.type, KGO.Instrument) not in g
     assert (DOC, RDF.type, KGO.SourceDocument) in g
@@ -228,14 +279,18 @@ def test_build_is_deterministic() -> None:
     first = build_graph(_extraction())
     second = build_graph(_extraction())
     assert set(first) == set(second)
-    assert sorted(first.serialize(format="nt").splitlines()) == sorted(second.serialize(format="nt").splitlines())
+    assert sorted(first.serialize(format="nt").splitlines()) == sorted(
+        second.serialize(format="nt").splitlines()
+    )
     assert not [t for t in first if any(type(x).__name__ == "BNode" for x in t)]
 
 
 def test_quote_is_recut_from_the_text() -> None:
     extraction = _extraction()
     rel = extraction.relations[0]
-    extraction.relations[0] = dataclasses.replace(rel, evidence=Evidence(rel.evidence.start, rel.evidence.end, "Kế hoạch  số\n3086"))
+    extraction.relations[0] = dataclasses.replace(
+        rel, evidence=Evidence(rel.evidence.start, rel.evidence.end, "Kế hoạch  số\n3086")
+    )
     g = build_graph(extraction)
     evidence = g.value(_fact("link", 1), KGO.evidence)
     assert str(g.value(evidence, KGO.quote)) == TEXT[rel.evidence.start : rel.evidence.end]
@@ -269,16 +324,40 @@ def _large_extraction() -> Extraction:
         return Evidence.of(text, i * step, i * step + 40)
 
     instruments = [
-        Instrument(key=f"{n}/KH-UBND", notation=f"{n}/KH-UBND", type="Kế hoạch", type_code="KH", local=True, jurisdiction="Lai Châu", year=2019, issuer="UBND tỉnh Lai Châu", mentions=[Span(n * step, n * step + 12)])
+        Instrument(
+            key=f"{n}/KH-UBND",
+            notation=f"{n}/KH-UBND",
+            type="Kế hoạch",
+            type_code="KH",
+            local=True,
+            jurisdiction="Lai Châu",
+            year=2019,
+            issuer="UBND tỉnh Lai Châu",
+            mentions=[Span(n * step, n * step + 12)],
+        )
         for n in range(1, 61)
     ]
     relations = [Relation("#document", f"{n}/KH-UBND", "reviews", ev(n)) for n in range(1, 61)]
     activities = [
-        Activity(id=f"a{n}", agent="Công an tỉnh Lai Châu", description="tuyên truyền", kind="tuyên truyền", evidence=ev(n), drivers=[f"{n}/KH-UBND"])
+        Activity(
+            id=f"a{n}",
+            agent="Công an tỉnh Lai Châu",
+            description="tuyên truyền",
+            kind="tuyên truyền",
+            evidence=ev(n),
+            drivers=[f"{n}/KH-UBND"],
+        )
         for n in range(1, 41)
     ]
     observations = [
-        Observation(value=n, unit="vụ", measure="vụ phạm pháp hình sự", evidence=ev(n), activity=f"a{n % 40 + 1}", change=-1.5)
+        Observation(
+            value=n,
+            unit="vụ",
+            measure="vụ phạm pháp hình sự",
+            evidence=ev(n),
+            activity=f"a{n % 40 + 1}",
+            change=-1.5,
+        )
         for n in range(1, 81)
     ]
     return Extraction(source, base.document, instruments, relations, activities, observations)
@@ -293,3 +372,32 @@ def test_validating_a_document_sized_graph_takes_under_a_second() -> None:
         timings.append(time.perf_counter() - started)
     assert report.conforms, report.format("large")
     assert min(timings) < 1.0, timings
+
+
+def test_an_instrument_listed_twice_gets_one_description_and_all_mentions() -> None:
+    extraction = _extraction()
+    directive = extraction.instruments[1]
+    again = dataclasses.replace(
+        directive,
+        date="2019-08-16",
+        subject="về tăng cường",
+        mentions=[Span(*_span("Chỉ thị số 36-CT/TW"))],
+    )
+    extraction.instruments.append(again)
+    g = build_graph(extraction)
+    assert list(g.objects(DIRECTIVE, ELI.date_document)) == [
+        Literal("2019-08-16", datatype=XSD.date)
+    ]
+    assert len(list(g.objects(DIRECTIVE, KGO.evidence))) == 2
+    assert validate(g).conforms
+
+
+def test_type_word_picks_the_concept_a_shared_code_cannot() -> None:
+    extraction = _extraction()
+    extraction.instruments[1] = dataclasses.replace(
+        extraction.instruments[1], type="Thông tri", type_code="TT"
+    )
+    g = build_graph(extraction)
+    assert g.value(DIRECTIVE, ELI.type_document) == URIRef(iri.instrument_type("TT Thông tri"))
+    # the document's own type has no code: its word is looked up in the reference scheme
+    assert g.value(DOC, ELI.type_document) == URIRef(iri.instrument_type("BC"))

@@ -50,7 +50,12 @@ def test_ingest_exit_1_when_one_fails_but_others_go_in(run, write) -> None:
     result = run("ingest", str(good), str(bad))
     assert result.exit_code == 1
     assert "failed    bad.txt" in result.output and "kgo:NoInvalid" in result.output
-    listing = run("query", "SELECT ?n WHERE { ?g <https://w3id.org/pctp-kg/ontology#fileName> ?n }", "--format", "csv")
+    listing = run(
+        "query",
+        "SELECT ?n WHERE { ?g <https://w3id.org/pctp-kg/ontology#fileName> ?n }",
+        "--format",
+        "csv",
+    )
     assert listing.output.splitlines() == ["n", "good.txt"]
 
 
@@ -70,7 +75,14 @@ def test_extract_json_shape(run, write) -> None:
     one = run("extract", str(a), "--format", "json")
     assert one.exit_code == 0
     obj = json.loads(one.output)
-    assert set(obj) >= {"source", "document", "instruments", "relations", "activities", "observations"}
+    assert set(obj) >= {
+        "source",
+        "document",
+        "instruments",
+        "relations",
+        "activities",
+        "observations",
+    }
     assert obj["document"]["notation"] == "1/KH-ABC"
     assert obj["instruments"][0]["notation"] == "48-CT/TW"
     assert obj["relations"][0] == {
@@ -93,13 +105,19 @@ def test_errors_are_one_line_without_traceback(run, tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("x")
     locked = CliRunner().invoke(main, ["--store", str(afile), "stats"])
-    assert locked.exit_code == 1 and "is a file" in locked.output and "Traceback" not in locked.output
+    assert (
+        locked.exit_code == 1 and "is a file" in locked.output and "Traceback" not in locked.output
+    )
     missing = run("ingest", str(tmp_path / "nope.txt"))
-    assert missing.exit_code == 1 and "error: " in missing.output and "no such file" in missing.output
+    assert (
+        missing.exit_code == 1 and "error: " in missing.output and "no such file" in missing.output
+    )
 
 
 def test_debug_shows_traceback(store_path: Path, use_fake_stages: Stages) -> None:
-    result = CliRunner().invoke(main, ["--store", str(store_path), "--debug", "query", "SELECT WHERE {"])
+    result = CliRunner().invoke(
+        main, ["--store", str(store_path), "--debug", "query", "SELECT WHERE {"]
+    )
     assert "Traceback" in result.output and result.exit_code != 0
 
 

@@ -16,7 +16,9 @@ def quads(store: OxigraphStore) -> set[str]:
     return {str(q) for q in store.ox}
 
 
-def test_batch_with_broken_documents_keeps_the_others(store: OxigraphStore, stages: Stages, write) -> None:
+def test_batch_with_broken_documents_keeps_the_others(
+    store: OxigraphStore, stages: Stages, write
+) -> None:
     good1 = write("good1.txt", "DOC 10/KH-UBND\nCITE 48-CT/TW\nIMPL #document 48-CT/TW\n")
     broken = write("broken.txt", "CITE 12-CT/TW\n")
     # a previous good version of broken.txt is in the store
@@ -28,7 +30,12 @@ def test_batch_with_broken_documents_keeps_the_others(store: OxigraphStore, stag
     report = ingest([good1, broken, invalid, good2], store, stages=stages)
 
     status = {d.name: d.status for d in report.documents}
-    assert status == {"good1.txt": "added", "broken.txt": "failed", "invalid.txt": "failed", "good2.txt": "added"}
+    assert status == {
+        "good1.txt": "added",
+        "broken.txt": "failed",
+        "invalid.txt": "failed",
+        "good2.txt": "added",
+    }
     assert "extractor exploded" in report.failed[0].error
     assert "invalid.txt" in report.failed[1].error and "kgo:NoInvalid" in report.failed[1].error
     catalogue = store.document_graphs()
@@ -43,7 +50,9 @@ def test_batch_with_broken_documents_keeps_the_others(store: OxigraphStore, stag
     ).boolean
 
 
-def test_reingest_unchanged_is_a_noop_and_changed_replaces(store: OxigraphStore, stages: Stages, write) -> None:
+def test_reingest_unchanged_is_a_noop_and_changed_replaces(
+    store: OxigraphStore, stages: Stages, write
+) -> None:
     doc = write("a.txt", "CITE 48-CT/TW\n")
     first = ingest([doc], store, stages=stages)
     assert first.documents[0].status == "added" and first.documents[0].facts > 0
@@ -58,13 +67,19 @@ def test_reingest_unchanged_is_a_noop_and_changed_replaces(store: OxigraphStore,
     doc.write_text("CITE 36-CT/TW\n", encoding="utf-8")
     changed = ingest([doc], store, stages=stages)
     assert changed.documents[0].status == "replaced"
-    notations = {str(r["n"]) for r in store.query(
-        "SELECT ?n WHERE { ?i <http://data.europa.eu/eli/ontology#id_local> ?n }")}
+    notations = {
+        str(r["n"])
+        for r in store.query(
+            "SELECT ?n WHERE { ?i <http://data.europa.eu/eli/ontology#id_local> ?n }"
+        )
+    }
     assert notations == {"36-CT/TW"}
     assert len(store.document_graphs()) == 1
 
 
-def test_same_bytes_under_two_names_are_stored_once(store: OxigraphStore, stages: Stages, write) -> None:
+def test_same_bytes_under_two_names_are_stored_once(
+    store: OxigraphStore, stages: Stages, write
+) -> None:
     a = write("a.txt", "CITE 48-CT/TW\n")
     b = write("b.txt", "CITE 48-CT/TW\n")
     report = ingest([a, b], store, stages=stages)
@@ -73,11 +88,15 @@ def test_same_bytes_under_two_names_are_stored_once(store: OxigraphStore, stages
     assert set(store.document_graphs()) == {"a.txt"}
 
 
-def test_two_files_with_one_name_in_a_batch(tmp_path: Path, store: OxigraphStore, stages: Stages) -> None:
+def test_two_files_with_one_name_in_a_batch(
+    tmp_path: Path, store: OxigraphStore, stages: Stages
+) -> None:
     for sub in ("x", "y"):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "same.txt").write_text(f"CITE {sub}-1/TW\n", encoding="utf-8")
-    report = ingest([tmp_path / "x" / "same.txt", tmp_path / "y" / "same.txt"], store, stages=stages)
+    report = ingest(
+        [tmp_path / "x" / "same.txt", tmp_path / "y" / "same.txt"], store, stages=stages
+    )
     assert [d.status for d in report.documents] == ["added", "failed"]
     assert "another file named same.txt" in report.documents[1].error
 
@@ -89,7 +108,7 @@ def test_broken_fact_file_is_refused_and_count_does_not_move(
     count = store.count_triples()
     bad = tmp_path / "facts.ttl"
     bad.write_text(
-        "@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\nex:a ex:p \"unterminated .\n",
+        '@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\nex:a ex:p "unterminated .\n',
         encoding="utf-8",
     )
     result = ingest_fact_file(bad, store, validate=stages.validate)
@@ -98,7 +117,9 @@ def test_broken_fact_file_is_refused_and_count_does_not_move(
     assert store.count_triples() == count
 
 
-def test_fact_file_goes_into_a_graph_named_by_its_hash(tmp_path: Path, store: OxigraphStore, stages: Stages) -> None:
+def test_fact_file_goes_into_a_graph_named_by_its_hash(
+    tmp_path: Path, store: OxigraphStore, stages: Stages
+) -> None:
     import hashlib
 
     good = tmp_path / "facts.ttl"
@@ -109,7 +130,9 @@ def test_fact_file_goes_into_a_graph_named_by_its_hash(tmp_path: Path, store: Ox
     assert store.document_graphs()["facts.ttl"].graph == iri.document(sha)
     assert ingest([good], store, stages=stages).documents[0].status == "unchanged"
     invalid = tmp_path / "invalid.ttl"
-    invalid.write_text("<http://example.org/a> <http://example.org/p> 'INVALID' .\n", encoding="utf-8")
+    invalid.write_text(
+        "<http://example.org/a> <http://example.org/p> 'INVALID' .\n", encoding="utf-8"
+    )
     count = store.count_triples()
     assert ingest_fact_file(invalid, store, validate=stages.validate).status == "failed"
     assert store.count_triples() == count
@@ -179,15 +202,22 @@ def test_lineage_up_and_depth(chain: OxigraphStore) -> None:
     assert [n.notation for n in _walk(shallow.root)] == ["7/CV-XYZ", "10/KH-ABC"]
 
 
-def test_lineage_ambiguous_local_notation_returns_candidates(store: OxigraphStore, stages: Stages, write) -> None:
+def test_lineage_ambiguous_local_notation_returns_candidates(
+    store: OxigraphStore, stages: Stages, write
+) -> None:
     ingest(
-        [write("p1.txt", "LOCAL 5/KH-UBND Lai Châu\n"), write("p2.txt", "LOCAL 5/KH-UBND Khánh Hòa\n")],
+        [
+            write("p1.txt", "LOCAL 5/KH-UBND Lai Châu\n"),
+            write("p2.txt", "LOCAL 5/KH-UBND Khánh Hòa\n"),
+        ],
         store,
         stages=stages,
     )
     tree = lineage(store, "5/KH-UBND")
     assert tree.root is None
     assert sorted(c.jurisdiction for c in tree.candidates) == ["Khánh Hòa", "Lai Châu"]
+    picked = lineage(store, "5/KH-UBND", iri=tree.candidates[0].iri)
+    assert picked.root is not None and picked.root.iri == tree.candidates[0].iri
     with pytest.raises(NotationNotFound):
         lineage(store, "999/XX-YY")
 

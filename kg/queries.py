@@ -1,0 +1,236 @@
+"""Named SPARQL questions (``queries/*.rq``) and parameter binding that cannot inject.
+
+Each ``.rq`` file is plain SPARQL that runs as-is in any SPARQL tool; its parameters are free
+variables (``?directive``, ``?province`` …) declared in a comment header::
+
+    # title: Directives with no implementing instrument in a province
+    # description: Central instruments that no instrument of the province implements …
+    # param: province iri The province (a place IRI, e.g. …/place/lai-chau)
+    # param: type iri? Only instruments of this type (optional)
+
+Why bind values as RDF terms and never format user text into SPARQL: a notation, a name or
+an IRI typed by a user may hold quotes, ``>``, ``}``, ``#`` or newlines. Values become
+pyoxigraph terms (whose constructors validate IRIs and whose serialisation escapes literals),
+and the embedded store receives them out of band (SEP-0007 substitutions); only a remote store,
+which has no such channel, gets a ``VALUES`` block built from those escaped terms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.term import BNode, Node, URIRef
+from rdflib.term import Literal as RdfLiteral
+
+from kg.errors import KGError
+from kg.store import QueryResult, Store
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+ParamKind = Literal["iri", "literal", "integer"]
+
+_HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
+_PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<kind>iri|literal|integer)(?P<opt>\??)\s*(?P<doc>.*)$")
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_MAX_VALUE = 2000  # longer than any notation, name or IRI a user can mean
+
+
+class QueryParameterError(KGError):
+    """A parameter value is missing, of the wrong kind, or not a valid RDF term."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: ParamKind
+    description: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str  # the file stem: "directives-without-plan"
+    title: str
+    description: str
+    text: str
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def parse_named_query(name: str, text: str) -> NamedQuery:
+    """Read the comment header; the rest of the file is the query itself."""
+    title, description, params = name, "", []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped:
+                break
+            continue
+        match = _HEADER.match(stripped)
+        if not match:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if key == "title":
+            title = value
+        elif key == "description":
+            description = f"{description} {value}".strip()
+        else:
+            pm = _PARAM.match(value)
+            if pm is None:
+                raise KGError(f"queries/{name}.rq: bad param line {value!r}")
+            params.append(
+                Param(pm["name"], pm["kind"], pm["doc"].strip(), required=not pm["opt"])  # type: ignore[arg-type]
+            )
+    return NamedQuery(name, title, description, text, tuple(params))
+
+
+@lru_cache(maxsize=4)
+def _load(folder: str) -> dict[str, NamedQuery]:
+    out: dict[str, NamedQuery] = {}
+    for path in sorted(Path(folder).glob("*.rq")):
+        out[path.stem] = parse_named_query(path.stem, path.read_text(encoding="utf-8"))
+    return out
+
+
+def load_queries(folder: Path | None = None) -> dict[str, NamedQuery]:
+    """All named queries, by file stem."""
+    return dict(_load(str(folder or QUERIES_DIR)))
+
+
+def get_query(name: str, folder: Path | None = None) -> NamedQuery:
+    queries = load_queries(folder)
+    if name not in queries:
+        raise KGError(f"no named query {name!r} (known: {', '.join(sorted(queries))})")
+    return queries[name]
+
+
+# --------------------------------------------------------------------------- binding
+
+
+def to_term(param: Param, value: Any) -> ox.NamedNode | ox.Literal:
+    """A validated RDF term for ``value``; raises :class:`QueryParameterError` otherwise."""
+    if isinstance(value, ox.NamedNode | ox.Literal):
+        return value
+    text = str(value)
+    if len(text) > _MAX_VALUE:
+        raise QueryParameterError(f"parameter {param.name}: value longer than {_MAX_VALUE} characters")
+    if param.kind == "integer":
+        try:
+            number = int(text)
+        except ValueError as exc:
+            raise QueryParameterError(f"parameter {param.name}: {text!r} is not an integer") from exc
+        return ox.Literal(str(number), datatype=ox.NamedNode(XSD + "integer"))
+    if param.kind == "iri":
+        if not re.match(r"^https?://", text):
+            raise QueryParameterError(f"parameter {param.name}: {text!r} is not an http(s) IRI")
+        try:
+            return ox.NamedNode(text)
+        except ValueError as exc:
+            raise QueryParameterError(f"parameter {param.name}: {text!r} is not a valid IRI") from exc
+    if any(ord(c) < 0x20 and c not in "\t\n\r" for c in text):
+        raise QueryParameterError(f"parameter {param.name}: control characters are not allowed")
+    return ox.Literal(text)
+
+
+def bind(query: NamedQuery, values: Mapping[str, Any]) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Terms for the declared parameters; unknown names and missing required ones are errors."""
+    unknown = set(values) - {p.name for p in query.params}
+    if unknown:
+        raise QueryParameterError(f"{query.name}: unknown parameter(s) {', '.join(sorted(unknown))}")
+    out: dict[str, ox.NamedNode | ox.Literal] = {}
+    for param in query.params:
+        value = values.get(param.name)
+        if value is None or value == "":
+            if param.required:
+                raise QueryParameterError(f"{query.name}: parameter {param.name} is required")
+            continue
+        out[param.name] = to_term(param, value)
+    return out
+
+
+def inline_values(text: str, terms: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query with a ``VALUES`` block at the top of its first WHERE group.
+
+    For stores without out-of-band substitution. Safe because every value is a validated
+    pyoxigraph term whose ``str()`` is its escaped N-Triples form. Placing the block first
+    keeps the query anchored on the bound values.
+    """
+    if not terms:
+        return text
+    names = sorted(terms)
+    block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+    block += " ".join(str(terms[n]) for n in names) + ") }\n"
+    match = _WHERE.search(_strip_comments(text))
+    if match is None:
+        raise KGError("named query has no WHERE clause to bind parameters into")
+    return text[: match.end()] + "\n  " + block + text[match.end() :]
+
+
+def _strip_comments(text: str) -> str:
+    """Comments blanked to spaces (same length), so offsets found in it hold in ``text``."""
+    return re.sub(r"(?m)^\s*#.*$", lambda m: " " * len(m.group(0)), text)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run(store: Store, query: NamedQuery, values: Mapping[str, Any] | None = None) -> QueryResult:
+    """Run a named query with bound parameters over the union of the document graphs."""
+    terms = bind(query, values or {})
+    native = getattr(store, "ox", None)
+    if isinstance(native, ox.Store):
+        substitutions = {ox.Variable(k): v for k, v in terms.items()}
+        try:
+            result = native.query(
+                query.text, use_default_graph_as_union=True, substitutions=substitutions
+            )
+        except SyntaxError as exc:
+            raise KGError(f"queries/{query.name}.rq: {exc}") from exc
+        return materialise(result)
+    return store.query(inline_values(query.text, terms))
+
+
+def run_named(store: Store, name: str, values: Mapping[str, Any] | None = None) -> QueryResult:
+    return run(store, get_query(name), values)
+
+
+def ox_to_rdflib(term: Any) -> Node | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return RdfLiteral(term.value, lang=term.language)
+        if term.datatype.value == XSD + "string":
+            return RdfLiteral(term.value)
+        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
+    return RdfLiteral(str(term))
+
+
+def materialise(result: Any) -> QueryResult:
+    """Copy a pyoxigraph result into the backend-neutral :class:`QueryResult`."""
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        rows = [{n: ox_to_rdflib(sol[n]) for n in names} for sol in result]
+        return QueryResult("select", variables=names, rows=rows)
+    graph = rdflib.Graph()
+    for t in result:
+        graph.add((ox_to_rdflib(t.subject), ox_to_rdflib(t.predicate), ox_to_rdflib(t.object)))
+    return QueryResult("graph", graph=graph)

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Vendor the browser libraries the pages need (YASGUI, vis-network) into api/static/vendor/.
+
+Why vendored and committed: the pages must work with no network at all, on a fresh clone,
+without Node. This script is run by a maintainer when upgrading a library (it needs npm and
+the npm registry); its output is committed, so nobody else ever needs npm.
+
+Only the minified bundles and their licences are copied (source maps and ESM builds are
+left out to keep the package small). Run from anywhere:
+
+    python3 scripts/vendor_assets.py            # install the pinned versions and copy
+    python3 scripts/vendor_assets.py --check    # verify the vendored files are present
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR = ROOT / "api" / "static" / "vendor"
+
+# package → (pinned version, files to copy relative to the package, destination folder)
+PACKAGES: dict[str, tuple[str, list[str], str]] = {
+    "@zazuko/yasgui": (
+        "4.6.2",
+        ["build/yasgui.min.js", "build/yasgui.min.css"],
+        "yasgui",
+    ),
+    "vis-network": (
+        "10.1.5",
+        ["standalone/umd/vis-network.min.js", "LICENSE-MIT", "LICENSE-APACHE-2.0"],
+        "vis-network",
+    ),
+}
+LICENCE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE")
+
+
+def npm_install(workdir: Path) -> None:
+    """Install into a throw-away prefix; --ignore-scripts because nothing needs building."""
+    specs = [f"{name}@{version}" for name, (version, _files, _dest) in PACKAGES.items()]
+    subprocess.run(
+        ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts",
+         "--prefix", str(workdir), *specs],
+        check=True,
+    )
+
+
+def copy_package(workdir: Path, name: str) -> list[Path]:
+    """Copy the listed files of one package, plus its licence when the package ships one."""
+    version, files, dest = PACKAGES[name]
+    source = workdir / "node_modules" / name
+    installed = json.loads((source / "package.json").read_text(encoding="utf-8"))["version"]
+    if installed != version:
+        raise SystemExit(f"{name}: npm installed {installed}, expected {version}")
+    target = VENDOR / dest
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    wanted = list(files) + [n for n in LICENCE_NAMES if (source / n).is_file()]
+    copied = []
+    for rel in dict.fromkeys(wanted):
+        path = source / rel
+        shutil.copy2(path, target / path.name)
+        copied.append(target / path.name)
+    (target / "VERSION").write_text(f"{name} {version}\n", encoding="utf-8")
+    return copied
+
+
+def expected_files() -> list[Path]:
+    return [
+        VENDOR / dest / Path(rel).name
+        for _name, (_version, files, dest) in PACKAGES.items()
+        for rel in files
+    ]
+
+
+def check() -> int:
+    missing = [p for p in expected_files() if not p.is_file()]
+    for path in missing:
+        print(f"missing: {path.relative_to(ROOT)}", file=sys.stderr)
+    total = sum(p.stat().st_size for p in expected_files() if p.is_file())
+    print(f"{len(expected_files()) - len(missing)} files, {total / 1e6:.2f} MB")
+    return 1 if missing else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only verify the vendored files")
+    args = parser.parse_args(argv)
+    if args.check:
+        return check()
+    if shutil.which("npm") is None:
+        print("npm is needed to refresh the vendored assets", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="pctp-vendor-") as tmp:
+        npm_install(Path(tmp))
+        for name in PACKAGES:
+            for path in copy_package(Path(tmp), name):
+                print(f"{path.relative_to(ROOT)}  {path.stat().st_size:,} bytes")
+    return check()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Vietnamese number parsing and the digits that are not quantities."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.numbers import find_quantities, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1.062", 1062), ("9,06", 9.06), ("4.037.390.000", 4037390000), ("01", 1), ("6.724,62", 6724.62)],
+)
+def test_parse_number_vietnamese_separators(text: str, value: float) -> None:
+    assert parse_number(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["2.1.3", "1,2,3", "abc", ""])
+def test_parse_number_rejects_non_numbers(text: str) -> None:
+    assert parse_number(text) is None
+
+
+def _one(text: str):
+    qs = find_quantities(text)
+    assert len(qs) == 1, qs
+    return qs[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("tổ chức 1.062 hộ", 1062, "hộ"),
+        ("thu giữ 9,06kg heroin", 9.06, "kg"),
+        ("số tiền 4.037.390.000 đồng", 4037390000, "đồng"),
+        ("kinh phí 16 tỷ đồng", 16, "tỷ đồng"),
+        ("ủng hộ 255 triệu đồng", 255, "triệu đồng"),
+        ("đạt 89,87%", 89.87, "%"),
+        ("diện tích 6.243 m2", 6243, "m2"),
+        ("phạt tổng tiền 43.400.000đ", 43400000, "đồng"),
+        ("bố trí 470 đồng chí", 470, "đồng chí"),
+    ],
+)
+def test_values_and_units(text: str, value: float, unit: str) -> None:
+    q = _one(text)
+    assert q.value == pytest.approx(value)
+    assert q.unit == unit
+    assert text[q.start : q.end] == q.text
+
+
+def test_ratio_keeps_denominator() -> None:
+    q = _one("làm rõ 142/158 vụ")
+    assert (q.value, q.denominator, q.unit) == (142, 158, "vụ")
+    q = _one("08/08 huyện")
+    assert (q.value, q.denominator) == (8, 8)
+
+
+@pytest.mark.parametrize("qual", ["hơn", "trên", "khoảng", "gần", "gần như", "khoảng trên"])
+def test_qualifier(qual: str) -> None:
+    q = _one(f"với {qual} 1.560 lượt người tham gia")
+    assert q.qualifier == qual
+    assert q.unit == "lượt người"
+    assert q.text.startswith(qual)
+
+
+def test_list_of_quantities() -> None:
+    qs = find_quantities("phát hiện 05 vụ, 07 đối tượng")
+    assert [(q.value, q.unit) for q in qs] == [(5, "vụ"), (7, "đối tượng")]
+
+
+def test_hard_line_break_inside_quantity_keeps_original_offsets() -> None:
+    text = "tổ chức hơn 26 buổi\n\ntuyên truyền với 1.560 lượt\n\nngười"
+    qs = find_quantities(text)
+    assert [q.value for q in qs] == [26, 1560]
+    assert qs[1].unit == "lượt người"
+    assert text[qs[1].start : qs[1].end] == "1.560 lượt\n\nngười"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ngày 22/10/2010", "ngày 16/3/2020", "ngày 26/6 hằng năm", "tháng 11", "năm 2024",
+        "giai đoạn 2016-2020", "giai đoạn 2016 - 2020", "Kế hoạch số 3086/KH-UBND",
+        "Chỉ thị 48-CT/TW", "Nghị định 49/2020/NĐ-CP", "hoạt động tôn giáo1. Làm tốt",
+        "xử lý VPHC vụ8, phạt", "về ANTT...(1), qua đó", "Điện thoại: 0213.3876.543",
+        "lúc 10h30 ngày", "1.1. Công tác bảo đảm", "2.1.3. Công tác", "Hiếp dâm người dưới 16 tuổi",
+        "phòng, chống dịch Covid-19", "chuyên án 923P", "Ban Chỉ đạo 138 tỉnh", "Đề án 06 của",
+        "Chương trình 135", "Bộ Chính trị khóa 12", "Đại hội lần thứ 2", "đầu tháng 10/2020 xảy ra",
+        "Trong 10 tháng năm 2020,", "SN 1971, trú tại tổ 5",
+    ],
+)
+def test_not_quantities(text: str) -> None:
+    assert find_quantities(text) == []

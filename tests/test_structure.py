@@ -1,0 +1,95 @@
+"""Sections, items, footnotes, page numbers and sentences with offsets into the original."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.structure import find_footnotes, make_view, page_number_spans, segment, sentences
+
+DOCS = Path(__file__).resolve().parent.parent / "data" / "documents"
+
+PDF_TEXT = (
+    "I. CÔNG TÁC CHỈ ĐẠO \n\n"
+    "1. UBND tỉnh đã chỉ đạo các cấp, các ngành tiếp tục thực hiện tốt công tác \n\n"
+    "phòng chống tội phạm trên địa bàn tỉnh. Quản lý tôn giáo1. Đã phát hiện 313 vụ (so \n"
+    "\n                                           \n"
+    "1 Ban hành Kế hoạch số 114/KH-BCĐ về phòng chống tội phạm năm \n\n"
+    "2020 trên địa bàn. \n"
+    " với cùng kỳ tăng 76 vụ). \n\n"
+    " 2 \n\n \n\n"
+    "1.1. Công tác bảo đảm an ninh \n\n"
+    "a) Tại TP. Lai Châu ghi nhận 1.062 hộ. Hết.\n\n"
+    "- Sở Tư pháp đã chỉ đạo.\n"
+)
+
+
+def test_view_maps_back_to_original() -> None:
+    text = "tổ chức 26 buổi tuyên\n\n truyền **mạnh**"
+    v = make_view(text)
+    assert v.text == "tổ chức 26 buổi tuyên truyền mạnh"
+    i = v.text.index("truyền")
+    s, e = v.orig_span(i, i + len("truyền"))
+    assert text[s:e] == "truyền"
+
+
+def test_page_numbers() -> None:
+    spans = page_number_spans(PDF_TEXT)
+    assert [PDF_TEXT[a:b].strip() for a, b in spans] == ["2"]
+
+
+def test_pdf_footnote_and_anchor() -> None:
+    fns = find_footnotes(PDF_TEXT)
+    assert len(fns) == 1
+    fn = fns[0]
+    assert fn.marker == "1"
+    assert PDF_TEXT[fn.start : fn.end].startswith("1 Ban hành Kế hoạch")
+    assert PDF_TEXT[fn.start : fn.end].rstrip().endswith("trên địa bàn.")
+    assert PDF_TEXT[fn.anchor_start - len("tôn giáo") : fn.anchor_end] == "tôn giáo1"
+
+
+def test_markdown_footnotes() -> None:
+    text = "Gây bức xúc trong Nhân dân¹. Tiếp theo.\n\n¹ Vụ án A xảy ra.\n\nBody <sup>[2]</sup> x.\n\n<sup>2</sup> Vụ B.\n"
+    fns = find_footnotes(text)
+    assert [f.marker for f in fns] == ["1", "2"]
+    assert text[fns[0].anchor_start : fns[0].anchor_end] == "¹"
+    assert text[fns[1].anchor_start : fns[1].anchor_end] == "<sup>[2]</sup>"
+
+
+def test_segments_nest() -> None:
+    segs = [s for s in segment(PDF_TEXT) if s.kind in ("section", "item")]
+    labels = [(s.kind, s.label) for s in segs]
+    assert labels == [("section", "I"), ("item", "1"), ("section", "1.1"), ("item", "a"), ("item", "-")]
+    roman, one, one_one, a, dash = segs
+    assert roman.heading == "CÔNG TÁC CHỈ ĐẠO"
+    assert one_one.heading == "Công tác bảo đảm an ninh"
+    assert one.parent == 0 and one_one.parent == 1 and a.parent == 2 and dash.parent == 3
+    assert roman.end == len(PDF_TEXT)
+
+
+def test_markdown_headings() -> None:
+    text = "### I. ĐẶC ĐIỂM\n\n#### 1. Đặc điểm địa bàn\n\nNội dung.\n\n## **2. Tình hình tội phạm**\n\n- Phạm pháp.\n"
+    segs = [s for s in segment(text) if s.kind == "section"]
+    assert [(s.label, s.heading) for s in segs] == [
+        ("I", "I. ĐẶC ĐIỂM"), ("1", "1. Đặc điểm địa bàn"), ("2", "2. Tình hình tội phạm"),
+    ]
+
+
+def test_sentences_skip_footnotes_and_keep_abbreviations() -> None:
+    spans = sentences(PDF_TEXT)
+    texts = [" ".join(PDF_TEXT[a:b].split()) for a, b in spans]
+    # the sentence interrupted by the footnote block and page break stays one sentence
+    assert any(t.startswith("Đã phát hiện 313 vụ (so") and t.endswith("tăng 76 vụ).") for t in texts)
+    # "TP." and "1.062" do not end a sentence
+    assert "a) Tại TP. Lai Châu ghi nhận 1.062 hộ." in texts
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DOCS.glob("*.txt")))
+def test_seed_footnotes_have_anchors(name: str) -> None:
+    text = (DOCS / name).read_text(encoding="utf-8")
+    fns = find_footnotes(text)
+    if fns:
+        anchored = sum(f.anchor_start is not None for f in fns)
+        assert anchored / len(fns) >= 0.85
+        assert all(f.anchor_start is None or f.anchor_start < f.start for f in fns)
