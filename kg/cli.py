@@ -419,3 +419,34 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     for url in serve_urls(host, port):
         click.echo(url, err=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+# --------------------------------------------------------------------------- eval
+
+
+@main.command("eval", context_settings=CONTEXT)
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("docs_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Figures only, without the list of misses.")
+def evaluate_cmd(gold_dir: Path, docs_dir: Path, quiet: bool) -> None:
+    """Score extraction against hand annotations: precision, recall, F1, attribute accuracy.
+
+    GOLD_DIR holds one JSON file per document (shared/eval/GOLD_FORMAT.md); DOCS_DIR holds
+    the documents they name. Every miss and false hit is listed.
+
+    \b
+    Example:
+      kg eval ../shared/eval data/documents
+    """
+    from kg.evaluate import evaluate
+    from kg.extract import extract
+    from kg.read import read_document
+
+    try:
+        report = evaluate(gold_dir, docs_dir, lambda p: extract(read_document(p)))
+    except (FileNotFoundError, ValueError) as exc:
+        raise KGError(str(exc)) from exc
+    text = report.format()
+    if quiet:
+        text = text.split("\n\nmisses")[0]
+    click.echo(text)

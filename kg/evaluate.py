@@ -185,7 +185,12 @@ def evaluate(
     if not golds:
         raise FileNotFoundError(f"no annotation files (*.json) in {gold_dir}")
     for path in golds:
-        gold = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            gold = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a JSON annotation file ({exc})") from exc
+        if not isinstance(gold, dict) or not {"doc", "instruments", "links", "document"} <= gold.keys():
+            raise ValueError(f"{path}: not an annotation file (needs doc, document, instruments, links)")
         source = docs_dir / gold["doc"]
         if not source.exists():
             raise FileNotFoundError(f"{path.name} annotates {gold['doc']}, which is not in {docs_dir}")
