@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
+from kg.activities import extract_activities, link_observations
 from kg.citations import find_citations
 from kg.clean import clean
 from kg.header import read_header
+from kg.iri import fold
 from kg.links import DOCUMENT, find_links
-from kg.model import Evidence, Extraction, Relation, SourceDocument
+from kg.model import Activity, Evidence, Extraction, Observation, Relation, SourceDocument
 from kg.named import find_named
 from kg.resolve import resolve
 
@@ -42,9 +44,27 @@ def extract(source: SourceDocument) -> Extraction:
         view, citations, text, own_notation=header.notation, preamble_end=preamble_end
     )
     relations += _mere_citations(instruments, relations, header.notation or DOCUMENT, text)
+    activities = extract_activities(text, instruments, header, relations=relations)
+    observations = _observations(text, activities)
     return Extraction(
-        source=source, document=header, instruments=instruments, relations=relations
+        source=source,
+        document=header,
+        instruments=instruments,
+        relations=relations,
+        activities=activities,
+        observations=observations,
     )
+
+
+def _observations(text: str, activities: list[Activity]) -> list[Observation]:
+    """Quantitative results, each tied to the activity whose clause reports it."""
+    try:
+        from kg.observations import extract_observations
+    except ImportError:  # the observation finder is optional
+        return []
+    observations = extract_observations(text)
+    link_observations(activities, observations)
+    return observations
 
 
 def _mere_citations(instruments, relations, doc_key: str, text: str) -> list[Relation]:  # type: ignore[no-untyped-def]
@@ -54,6 +74,13 @@ def _mere_citations(instruments, relations, doc_key: str, text: str) -> list[Rel
     for inst in instruments:
         if inst.key in linked or not inst.mentions:
             continue
-        m = inst.mentions[0]
-        out.append(Relation(doc_key, inst.key, "cites", Evidence(m.start, m.end, text[m.start : m.end])))
+        based = [m for m in inst.mentions if _BASIS_BEFORE.search(fold(text[max(0, m.start - 20) : m.start]))]
+        m = based[0] if based else inst.mentions[0]
+        out.append(
+            Relation(doc_key, inst.key, "based_on" if based else "cites", Evidence(m.start, m.end, text[m.start : m.end]))
+        )
     return out
+
+
+# "Căn cứ Luật Tổ chức chính quyền địa phương …": a law cited by name as the legal basis.
+_BASIS_BEFORE = re.compile(r"(?:^|\n)[ \t*-]*can cu(?: vao)?\s*$")

@@ -56,7 +56,7 @@ _PERSON = re.compile(
     re.MULTILINE,
 )
 _ISSUER_CAPS = re.compile(
-    r"^[\s#*]*(?P<b>(?:ỦY|UỶ) BAN NHÂN DÂN(?: TỈNH| THÀNH PHỐ| HUYỆN)?[^\n]{0,30}|TỈNH (?:ỦY|UỶ) [^\n]{2,30}|THÀNH (?:ỦY|UỶ) [^\n]{2,30}|HUYỆN (?:ỦY|UỶ) [^\n]{2,30}|BAN CHỈ ĐẠO[^\n]{0,80}|CÔNG AN (?:TỈNH|THÀNH PHỐ|HUYỆN)[^\n]{2,30})\s*$",
+    r"^[\s#*]*(?P<b>(?:(?:ỦY|UỶ) BAN NHÂN DÂN|UBND)(?:\s*\n\s*)?(?: ?(?:TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG)[^\n]{0,30})?|TỈNH (?:ỦY|UỶ) [^\n]{2,30}|THÀNH (?:ỦY|UỶ) [^\n]{2,30}|HUYỆN (?:ỦY|UỶ) [^\n]{2,30}|BAN CHỈ ĐẠO[^\n]{0,80}|CÔNG AN (?:TỈNH|THÀNH PHỐ|HUYỆN)[^\n]{2,30})\s*$",
     re.MULTILINE,
 )
 # "Ban Chỉ đạo PCTP thành phố Lai Châu xây dựng báo cáo", "UBND tỉnh tổng hợp báo cáo" …
@@ -127,7 +127,8 @@ def _province(text: str, place: str | None, provinces: list[str] | None) -> str 
 def _issuer(text: str, province: str | None) -> tuple[str | None, str | None]:
     m = _ISSUER_CAPS.search(text[:3000])
     if m:
-        name = _sentence_case(m.group("b").strip())
+        name = _sentence_case(re.sub(r"\s+", " ", m.group("b")).strip())
+        name = re.sub(r"^Ubnd\b", "Ủy ban nhân dân", name)
         return name, _level(name)
     m = _SELF_REPORTING.search(text[:5000])
     if m:
@@ -190,6 +191,8 @@ def _title(text: str, doc_type: str | None) -> str | None:
                     continue
                 if re.match(r"(Căn cứ|Thực hiện|Kính gửi|Năm \d{4}|I\.|-{3,}|_{3,})", s) or len(collected) >= 4:
                     break
+                if collected and s.isupper():
+                    break  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …" opens the body of a decision
                 collected.append(s)
             if collected:
                 return _join(" ".join(collected))
@@ -204,5 +207,7 @@ def _period(title: str) -> str | None:
     m = re.search(r"\((?:Từ|từ)\s+[^)]*\)", title)
     if m:
         return m.group(0).strip("()")
-    m = re.search(r"(?:\d{1,2} tháng (?:đầu )?)?năm (?:19|20)\d{2}", title)
+    m = re.search(
+        r"giai đoạn (?:19|20)\d{2}\s*-\s*(?:19|20)\d{2}|(?:\d{1,2} tháng (?:đầu )?)?năm (?:19|20)\d{2}", title
+    )
     return m.group(0) if m else None

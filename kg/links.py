@@ -44,6 +44,7 @@ _LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:và|cùng|cũng như)?\s*(?:các\s+)?
 # Clause ends: a semicolon, or a full stop before a capital/dash (not "TP." nor "1.062").
 _CLAUSE_END = re.compile(
     r";|(?<![A-ZĐ]{2})(?<!\d)\.(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\.\s*$"
+    r"|:(?=\s+[A-ZĐÂĂÊÔƠƯ])|(?=\bĐiều\s+\d+\.)"
 )
 _REPORT_CODES = {"BC", "TB", None}
 _PROPOSAL = re.compile(r"\b(?:xet de nghi|theo de nghi|to trinh)\b")

@@ -157,6 +157,9 @@ class Notation:
     @property
     def is_central(self) -> bool:
         """Central numbering: one instrument nationwide (DESIGN.md, "Identity")."""
+        codes = [_upper(c) for c in self.issuer_codes]
+        if any(c in LOCAL_ISSUERS for c in codes):
+            return False  # "12/2020/NQ-HĐND": a province's own legal document
         if self.year is not None:  # legal-normative documents carry their year
             return True
         for code in self.issuer_codes:

@@ -185,8 +185,13 @@ def _issuer(
         if stem in ("UBND", "HĐND", "Ban Chỉ đạo", "Đảng ủy Công an"):
             full = _full_name_in_text(stem, level, text) if text and stem == "Ban Chỉ đạo" else None
             return (f"{full} {place}" if full else f"{stem} {level} {place}"), True
+        if _STEM_LEVEL.get(stem) == header.level and header.place and header.level != "tỉnh":
+            return f"{stem} {header.place}", True  # "Công an huyện" in a district's plan
         return f"{stem} {place}", True
     return None, False
+
+
+_STEM_LEVEL = {"Công an tỉnh": "tỉnh", "Công an thành phố": "thành phố", "Công an huyện": "huyện", "Công an quận": "quận", "Huyện ủy": "huyện", "Thành ủy": "thành phố", "Tỉnh ủy": "tỉnh"}
 
 
 def _full_name_in_text(stem: str, level: str, text: str) -> str | None:

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from docmakers import FONT, make_docx, make_pdf
 
 import kg.read as read
 from kg.errors import KGError, ReadError
@@ -20,7 +21,7 @@ from kg.read import iter_input_files, read_document
 TESTS = Path(__file__).resolve().parent
 BAD = TESTS / "bad_inputs"
 SEED = TESTS.parent / "data" / "documents" / "001_3243a69cd6872860.txt"
-from docmakers import FONT, make_docx, make_pdf
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NOT_CORPUS = {"README.md", "make_bad_inputs.py", "__pycache__"}
 
