@@ -1,0 +1,66 @@
+"""The document's own header, and documents of shapes the seeds do not have.
+
+The two fixtures in tests/fixtures/documents are written here in the layout of Nghị định
+30/2020/NĐ-CP (a provincial decision, a district plan); they are not copies of real documents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.extract import extract
+from kg.header import read_header
+from kg.read import read_document
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "documents"
+
+
+@pytest.fixture(scope="module")
+def decision():  # type: ignore[no-untyped-def]
+    return extract(read_document(FIXTURES / "decision-quang-ninh.txt"))
+
+
+@pytest.fixture(scope="module")
+def district_plan():  # type: ignore[no-untyped-def]
+    return extract(read_document(FIXTURES / "district-plan.txt"))
+
+
+def test_decision_header(decision) -> None:  # type: ignore[no-untyped-def]
+    h = decision.document
+    assert (h.type, h.notation, h.date, h.province) == ("Quyết định", "1234/QĐ-UBND", "2021-04-15", "Quảng Ninh")
+    assert h.issuer == "Ủy ban nhân dân tỉnh Quảng Ninh"  # "ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NINH" on two lines
+    assert h.signer == "Nguyễn Văn Thành"
+    assert h.title.startswith("Về việc ban hành Kế hoạch") and "CHỦ TỊCH" not in h.title
+
+
+def test_decision_links(decision) -> None:  # type: ignore[no-untyped-def]
+    links = {(r.source, r.target, r.type) for r in decision.relations}
+    assert ("1234/QĐ-UBND", "623/QĐ-TTg", "based_on") in links
+    assert ("1234/QĐ-UBND", "12/2020/NQ-HĐND", "based_on") in links
+    assert ("1234/QĐ-UBND", "456/TTr-CAT", "cites") in links  # a proposal is cited only
+    # "… Tờ trình số 456/TTr-CAT …, QUYẾT ĐỊNH: Điều 1. … thực hiện Quyết định số 623": two clauses
+    assert not any(s == "456/TTr-CAT" for s, _, _ in links)
+    assert any(t.startswith("name:") and r == "based_on" for _, t, r in links)  # "Căn cứ Luật …"
+
+
+def test_provincial_legal_documents_are_local(decision) -> None:  # type: ignore[no-untyped-def]
+    by = {i.notation: i for i in decision.instruments if i.notation}
+    assert by["12/2020/NQ-HĐND"].local and by["12/2020/NQ-HĐND"].jurisdiction == "Quảng Ninh"
+    assert not by["623/QĐ-TTg"].local
+
+
+def test_district_plan_names_district_bodies(district_plan) -> None:  # type: ignore[no-untyped-def]
+    h = district_plan.document
+    assert h.issuer == "Ủy ban nhân dân huyện Mường Tè" and h.level == "huyện" and h.province == "Lai Châu"
+    by = {i.notation: i for i in district_plan.instruments if i.notation}
+    assert by["12/KH-CAH"].issuer == "Công an huyện Mường Tè"
+    assert by["245/KH-UBND"].issuer == "UBND tỉnh Lai Châu"
+    links = {(r.source, r.target, r.type) for r in district_plan.relations}
+    assert {("88/KH-UBND", "245/KH-UBND", "implements"), ("88/KH-UBND", "36-CT/TW", "implements")} <= links
+
+
+def test_blank_notation_and_date_stay_blank() -> None:
+    h = read_header("Số: /BC-UBND\n\nĐiện Biên, ngày   tháng 11 năm 2024\n\nBÁO CÁO\n\nTình hình năm 2024\n")
+    assert h.notation is None and h.date is None and h.year == 2024 and h.type == "Báo cáo"
