@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.clean import CleanText
+from kg.clean import CleanText, FoldedView
 from kg.dates import DATE, parse_date
 from kg.iri import fold
 from kg.notation import Notation, parse
@@ -60,7 +60,7 @@ TYPE_WORDS: dict[str, str] = {
 _SEG = r"[A-ZĐ][A-Za-zĐđ]*\d*"
 _SEP = r"\s?[-/]\s?"
 NOTATION = re.compile(
-    rf"(?<![\w./-])(?P<n>\d{{1,5}}(?:{_SEP}(?:19|20)\d{{2}})?{_SEP}{_SEG}(?:{_SEP}{_SEG})*)(?![0-9A-Za-zÀ-ỹĐđ/])"
+    rf"(?=\d)(?<![\w./-])(?P<n>\d{{1,5}}(?:{_SEP}(?:19|20)\d{{2}})?{_SEP}{_SEG}(?:{_SEP}{_SEG})*)(?![0-9A-Za-zÀ-ỹĐđ/])"
 )
 
 # What may stand between a type word and its notation: "số", "số:", "hành động số" …
@@ -91,7 +91,7 @@ class Citation:
     key: str | None = None  # the instrument it resolves to (set by kg.resolve)
 
 
-def _type_word_before(folded_view: str, start: int) -> tuple[str | None, int]:
+def _type_word_before(folded_view: FoldedView, start: int) -> tuple[str | None, int]:
     """The type word that introduces a notation at ``start``, and where it begins."""
     window_start = max(0, start - 40)
     window = folded_view[window_start:start]
@@ -107,7 +107,7 @@ def _type_word_before(folded_view: str, start: int) -> tuple[str | None, int]:
 def find_citations(view: CleanText) -> list[Citation]:
     """Every numbered instrument printed in the text, in order."""
     text = view.text
-    folded = fold(text)
+    folded = view.folded
     found: list[Citation] = []
     for m in NOTATION.finditer(text):
         printed = m.group("n")
@@ -141,7 +141,7 @@ def _printed_length(text: str, start: int, compact: str) -> int:
     return i - start
 
 
-def _is_instrument(n: Notation, type_word: str | None, folded: str, start: int) -> bool:
+def _is_instrument(n: Notation, type_word: str | None, folded: FoldedView, start: int) -> bool:
     """Reject numbers that look like notations but are not (body names, fragments)."""
     before = folded[max(0, start - 25) : start]
     if type_word is None and _BODY_BEFORE.search(before):

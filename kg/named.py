@@ -23,14 +23,14 @@ from kg.iri import fold
 from kg.model import Instrument, Span
 
 _LAW = re.compile(
-    r"\b(?P<word>Luật|Bộ luật|Pháp lệnh)\s+(?P<name>(?:[A-ZĐ][\wÀ-ỹđĐ]*|sửa đổi)(?:(?:,\s+(?=[a-zà-ỹđ])|\s+)(?!(?:năm|ngày|của|và|được|đã|cho|tại|với|trên|theo|số|về|tới|đến|trong|kết|phổ|tuyên|nhằm|bằng|qua|để|đối|một|các|những|thì|là|có|gắn|khi|nay|này|mới|hiện)\b)[\wÀ-ỹđĐ][\wÀ-ỹđĐ/]*){0,10})"
+    r"(?=[LBP])\b(?P<word>Luật|Bộ luật|Pháp lệnh)\s+(?P<name>(?:[A-ZĐ][\wÀ-ỹđĐ]*|sửa đổi)(?:(?:,\s+(?=[a-zà-ỹđ])|\s+)(?!(?:năm|ngày|của|và|được|đã|cho|tại|với|trên|theo|số|về|tới|đến|trong|kết|phổ|tuyên|nhằm|bằng|qua|để|đối|một|các|những|thì|là|có|gắn|khi|nay|này|mới|hiện)\b)[\wÀ-ỹđĐ][\wÀ-ỹđĐ/]*){0,10})"
 )
 # "Đề án 06", "Chương trình 135", "Nghị quyết liên tịch số 03": a type word and a bare number.
 _NUMBERED_NAME = re.compile(
-    r"\b(?P<word>Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch)\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/-]|[.,]\d|\s?[-/]\s?[A-ZĐ\d])"
+    r"(?=[ĐCDNTKQ])\b(?P<word>Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch)\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/-]|[.,]\d|\s?[-/]\s?[A-ZĐ\d])"
 )
 _ANAPHOR = re.compile(
-    r"\b(?P<word>Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn)\s+(?:nêu trên|trên|này|đó)\b"
+    r"(?=[KCNQTH])\b(?P<word>Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn)\s+(?:nêu trên|trên|này|đó)\b"
 )
 _TYPE_OF_WORD = {"Bộ luật": "Bộ luật", "Luật": "Luật", "Pháp lệnh": "Pháp lệnh"}
 _STOP_TAIL = re.compile(r"(?:\s+(?:và|các|của|số|năm|về|cho|tại|thì|là|có|đã|đang))+$")
