@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from kg.clean import CleanText, FoldedView
 from kg.dates import DATE, parse_date
-from kg.iri import fold
 from kg.notation import Notation, parse
 
 # Type words as written before a notation, longest first so that "Nghị quyết liên tịch"
