@@ -93,6 +93,9 @@ class Report:
     issuer: Accuracy = field(default_factory=Accuracy)
     header: Accuracy = field(default_factory=Accuracy)
     named: Accuracy = field(default_factory=Accuracy)  # recall of instruments cited by name
+    drivers: Accuracy = field(default_factory=Accuracy)  # recall of annotated drivers
+    observations: Accuracy = field(default_factory=Accuracy)  # value + unit + evidence
+    observations_measure: Accuracy = field(default_factory=Accuracy)  # … and the measure too
     problems: list[str] = field(default_factory=list)
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -107,6 +110,11 @@ class Report:
             f"issuer accuracy {self.issuer.value:.3f} ({self.issuer.right}/{self.issuer.total})",
             f"header fields   {self.header.value:.3f} ({self.header.right}/{self.header.total})",
             f"named recall    {self.named.value:.3f} ({self.named.right}/{self.named.total})",
+            f"driver recall   {self.drivers.value:.3f} ({self.drivers.right}/{self.drivers.total})",
+            f"observation recall (value, unit)          {self.observations.value:.3f}"
+            f" ({self.observations.right}/{self.observations.total})",
+            f"observation recall (value, unit, measure) {self.observations_measure.value:.3f}"
+            f" ({self.observations_measure.right}/{self.observations_measure.total})",
         ]
         lines += [f"{k:15} {v:.3f}" for k, v in self.extra.items()]
         if self.problems:
@@ -158,6 +166,9 @@ def score_document(gold: dict, got: Extraction, report: Report) -> None:
         report.named.total += 1
         report.named.right += any(n == want or n in want or want in n for n in got_names)
 
+    _score_drivers(gold, got, report)
+    _score_observations(gold, got, report)
+
     gd = gold["document"]
     for name in ("type", "notation", "province", "year", "signer", "date"):
         ok = getattr(got.document, name) == gd.get(name)
@@ -165,6 +176,89 @@ def score_document(gold: dict, got: Extraction, report: Report) -> None:
         report.header.right += ok
         if not ok:
             report.problems.append(f"{doc}: header {name} {getattr(got.document, name)!r} ≠ {gd.get(name)!r}")
+
+
+def locate(text: str, quote: str) -> tuple[int, int] | None:
+    """Where an annotation's quote sits in the text: whitespace-insensitive, and "…" joins
+    quoted parts (the annotations replace line breaks by spaces and elide with "…")."""
+    spans = []
+    for part in quote.split("…"):
+        words = part.split()
+        if sum(len(w) for w in words) < 6:
+            continue
+        m = re.search(r"\s+".join(map(re.escape, words)), text)
+        if m is None:
+            return None
+        spans.append((m.start(), m.end()))
+    return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+
+
+def _overlaps(a_start: int, a_end: int, span: tuple[int, int]) -> bool:
+    return a_start < span[1] and span[0] < a_end
+
+
+def _score_drivers(gold: dict, got: Extraction, report: Report) -> None:
+    """A driver is found when an activity overlapping its evidence has that instrument among
+    its drivers (a named instrument matches by name)."""
+    text = got.source.text
+    for d in gold.get("drivers", []):
+        report.drivers.total += 1
+        span = locate(text, d["evidence"])
+        want = normalise_name(d["instrument"])
+        keys = {
+            i.key
+            for i in got.instruments
+            if i.notation == d["instrument"]
+            or (i.name and (normalise_name(i.name) in want or want in normalise_name(i.name)))
+        }
+        hit = span is not None and any(
+            _overlaps(a.evidence.start, a.evidence.end, span) and keys & set(a.drivers)
+            for a in got.activities
+        )
+        report.drivers.right += hit
+        if not hit:
+            report.problems.append(f"{gold['doc']}: missed driver {d['instrument']} ← {d['evidence'][:70]}")
+
+
+def _unit(u: str) -> str:
+    u = " ".join(re.sub(r"[^\w%]+", " ", u.lower()).split())
+    return {"đ": "đồng", "gam": "g"}.get(u, u)
+
+
+def _unit_compatible(a: str, b: str) -> bool:
+    a, b = _unit(a), _unit(b)
+    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
+
+
+def _measure_compatible(got: str, want: str) -> bool:
+    """Measures are phrased freely; half of the predicted words in the annotated phrase will do."""
+    g, w = set(normalise_name(got).split()), set(normalise_name(want).split())
+    return bool(g) and len(g & w) * 2 >= len(g)
+
+
+def _score_observations(gold: dict, got: Extraction, report: Report) -> None:
+    text = got.source.text
+    for g in gold.get("observations", []):
+        report.observations.total += 1
+        report.observations_measure.total += 1
+        span = locate(text, g["evidence"])
+        hits = [
+            o
+            for o in got.observations
+            if span is not None
+            and abs(o.value - g["value"]) < 1e-6
+            and _unit_compatible(o.unit, g["unit"])
+            and _overlaps(o.evidence.start, o.evidence.end, span)
+        ]
+        report.observations.right += bool(hits)
+        with_measure = any(_measure_compatible(o.measure, g["measure"]) for o in hits)
+        report.observations_measure.right += with_measure
+        if not hits:
+            report.problems.append(f"{gold['doc']}: missed observation {g['value']} {g['unit']} ← {g['evidence'][:60]}")
+        elif not with_measure:
+            report.problems.append(
+                f"{gold['doc']}: observation {g['value']} {g['unit']} measure {hits[0].measure!r} ≠ {g['measure']!r}"
+            )
 
 
 def _attribute(acc: Accuracy, ok: bool, doc: str, notation: str, name: str, got, want, report: Report) -> None:  # type: ignore[no-untyped-def]

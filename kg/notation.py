@@ -158,15 +158,11 @@ class Notation:
     def is_central(self) -> bool:
         """Central numbering: one instrument nationwide (DESIGN.md, "Identity")."""
         codes = [_upper(c) for c in self.issuer_codes]
+        if any(c in CENTRAL_ISSUERS or c.startswith(("BCA", "QH")) for c in codes):
+            return True  # a joint instrument with a central body ("09/CTr-BCA-MTTQ") is central
         if any(c in LOCAL_ISSUERS for c in codes):
             return False  # "12/2020/NQ-HĐND": a province's own legal document
-        if self.year is not None:  # legal-normative documents carry their year
-            return True
-        for code in self.issuer_codes:
-            up = _upper(code)
-            if up in CENTRAL_ISSUERS or up.startswith("BCA") or up.startswith("QH"):
-                return True
-        return False
+        return self.year is not None  # legal-normative documents carry their year
 
     @property
     def variant_key(self) -> str:

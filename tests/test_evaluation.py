@@ -43,3 +43,17 @@ def test_issuer_comparison_is_loose_but_not_blind() -> None:
     assert issuer_matches("Bộ Chính trị (khóa X)", "Bộ Chính trị")
     assert not issuer_matches("Bộ Công an", "Bộ Quốc phòng")
     assert not issuer_matches(None, "Bộ Công an")
+
+
+def test_driver_and_observation_recall(report: Report) -> None:
+    """Issue 4 targets: drivers recall ≥ 0.80; observations ≥ 0.85 with value, unit and measure."""
+    assert report.drivers.value >= 0.80, report.format()
+    assert report.observations_measure.value >= 0.85, report.format()
+
+
+def test_the_document_is_located_by_its_quotes() -> None:
+    from kg.evaluate import locate
+
+    text = "Công an tỉnh đã tổ chức\n\n26 buổi tuyên truyền, thu hút hơn 1.560 lượt người."
+    assert locate(text, "tổ chức 26 buổi tuyên truyền … hơn 1.560 lượt người") == (13, len(text) - 1)
+    assert locate(text, "không có trong văn bản này") is None
