@@ -12,9 +12,9 @@ character span and the quote, so any answer can be traced back to the sentence b
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path

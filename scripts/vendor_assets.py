@@ -68,8 +68,15 @@ def copy_package(workdir: Path, name: str) -> list[Path]:
         path = source / rel
         shutil.copy2(path, target / path.name)
         copied.append(target / path.name)
-    (target / "VERSION").write_text(f"{name} {version}\n", encoding="utf-8")
+    licence = installed_licence(source)
+    (target / "VERSION").write_text(f"{name} {version} ({licence})\n", encoding="utf-8")
     return copied
+
+
+def installed_licence(source: Path) -> str:
+    """The SPDX licence from package.json: some packages ship no licence file."""
+    meta = json.loads((source / "package.json").read_text(encoding="utf-8"))
+    return str(meta.get("license", "see package"))
 
 
 def expected_files() -> list[Path]:
