@@ -61,7 +61,9 @@ def parse_number(s: str) -> float | None:
 # Units
 # --------------------------------------------------------------------------------------------
 
-_L = r"[^\W\d_]"  # a letter, Vietnamese included
+# a letter, Vietnamese included (superscript digits are "word" characters to `re` but mark
+# footnotes, and a decomposed accent is a letter's part)
+_L = r"(?:[^\W\d_⁰¹²³⁴⁵⁶⁷⁸⁹]|[\u0300-\u036f])"
 _SCALE = r"(?:nghìn|ngàn|triệu|tỷ|tỉ|vạn)"
 _CURRENCY = r"(?:đồng|VNĐ|VND|USD|NDT|đ)"
 _PHYSICAL = r"(?:%|kg|mg|gam|gr|g|tấn|tạ|km2|km²|km|m2|m²|m3|m|ha|cm|lít|ml)"
@@ -81,29 +83,33 @@ COUNT_UNITS = (
     "người dân", "quốc tịch", "tổ chức", "bản tin", "chương trình", "lớp tập huấn",
     "tin báo", "tố giác", "nhân khẩu", "giấy phép", "giấy chứng nhận", "máy tính", "tôn giáo",
     "dân tộc", "mục tiêu", "đơn vị", "dữ liệu", "thông tin", "trang thông tin", "nhóm", "lượt tuần tra",
+    # common nouns of two syllables whose first syllable is no noun of its own ("cơ", "ô")
+    "cơ quan", "công đoàn", "công trình", "công ty", "ô tô", "xe máy", "lựu đạn", "vũ khí",
+    "vật liệu nổ", "lao động", "hoạt động", "chuyên mục", "chuyên đề", "cam kết", "phương án",
+    "hình ảnh", "bài viết", "bài báo", "lái xe", "tài xế", "gia đình", "trường học", "nhà trường",
+    "điểm trường", "bệnh viện", "trạm y tế", "công an xã", "khu dân cư", "tổ hòa giải",
+    "hòa giải viên", "tuyên truyền viên", "báo cáo viên", "chiến dịch", "phiên tòa", "phiên tòa xét xử",
+    "bản án", "quyết định", "biên bản", "thủ tục", "công văn", "tổ công tác", "tổ tự quản",
+    "câu lạc bộ", "người nghiện", "người sử dụng", "người lao động", "cây thuốc phiện",
+    "cửa khẩu", "tiêu chí", "công nhân", "công chức", "viên chức", "nhân viên", "tác phẩm",
+    "sản phẩm", "tuyến đường", "thôn bản", "bản tin", "video clip", "tập thể", "tổ dân phố",
 )
 # Words right after a number that cannot be its unit (function words, verbs).
 _NOT_UNIT = frozenset(
     ["và", "với", "của", "trong", "so", "là", "được", "bị", "đã", "đang", "sẽ", "tại", "cho", "để", "do", "theo", "từ", "đến", "tới", "trên", "dưới", "hơn", "khoảng", "gần", "ở", "về", "nhưng", "thì", "mà", "hoặc", "hay", "các", "những", "này", "đó", "có", "không", "tăng", "giảm", "đạt", "chiếm", "bằng", "như", "tương"]
 )
+_SCALE_WORDS = {"nghìn": 1e3, "ngàn": 1e3, "vạn": 1e4, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
 # Units that are time spans: "10 tháng", "5 năm" are periods, not amounts.
 TIME_UNITS = frozenset({"giờ", "phút", "giây", "ngày", "tuần", "tháng", "năm", "quý", "h"})
-
-_COUNT_ALT = "|".join(sorted((re.escape(u) for u in COUNT_UNITS), key=len, reverse=True))
-_UNIT = re.compile(
-    rf"[ ]?(?P<phys>{_PHYSICAL})(?!{_L})"
-    rf"|[ ](?P<count>{_COUNT_ALT})(?!{_L})"
-    rf"|[ ]?(?P<money>{_SCALE}(?: {_SCALE})?(?: {_CURRENCY})?|{_CURRENCY})(?!{_L})"
-    rf"|[ ](?P<word>{_L}+)",
-    re.IGNORECASE,
-)
 
 # --------------------------------------------------------------------------------------------
 # Numbers and their context
 # --------------------------------------------------------------------------------------------
 
+# Starts with a digit (a character set, which `re` scans for fast) and then looks back at
+# what precedes that digit; a leading look-ahead would be tried at every position.
 _NUMBER = re.compile(
-    r"(?=\d)(?<![\w.,/\-–\[])(?P<a>\d+(?:[.,]\d+)*)(?P<rest>(?:/\d+(?:[.,]\d+)*)*)(?![\d])"
+    r"\d(?<![\w.,/\-–\[]\d)(?P<a>\d*(?:[.,]\d+)*)(?P<rest>(?:/\d+(?:[.,]\d+)*)*)(?![\d])"
 )
 # A number named by the word(s) before it is an identifier, not an amount.
 _ID_HEADS = frozenset(
@@ -130,92 +136,110 @@ _QUALIFIERS = frozenset(
 )
 
 
-def _tail_phrases(before: str) -> list[str]:
-    """The last one, two and three words before a number, lower-cased (longest last)."""
-    ws = before[-40:].replace("(", " ").replace("“", " ").replace('"', " ").split()
-    if not ws:
-        return []
-    if ws[-1] in (":", "."):
-        ws = ws[:-1]
-    elif ws[-1].endswith((":", ".")):
-        ws[-1] = ws[-1][:-1]
-    ws = [w.lower() for w in ws[-3:]]
-    return [" ".join(ws[-k:]) for k in range(1, len(ws) + 1)]
-
-
 _NOTATION_TAIL = re.compile(r"[ ]?[-/–][ ]?[A-ZĐ]|[-–][ ]?\d{4}(?!\d)|[ ][-–][ ]\d{4}(?!\d)")
 _CLOCK_TAIL = re.compile(r"(?:h|giờ|:)[ ]?\d{2}(?!\d)", re.IGNORECASE)
 _GLUED_CODE = re.compile(rf"{_L}")
+
+
+# Unit lookup: physical and money units by pattern (short), count nouns by dictionary on the
+# words that follow (a 200-way alternation in `re` is tried branch by branch).
+_PHYS_AT = re.compile(rf"[ ]?(?P<u>{_PHYSICAL})(?!{_L})", re.IGNORECASE)
+_MONEY_AT = re.compile(rf"[ ]?(?P<u>{_SCALE}(?: {_SCALE})?(?: {_CURRENCY})?|{_CURRENCY})(?!{_L})", re.IGNORECASE)
+_WORDS_AT = re.compile(rf"[ ](?P<w>{_L}+)(?:[ ]({_L}+))?(?:[ ]({_L}+))?(?:[ ]({_L}+))?")
+_COUNT_SET = frozenset(COUNT_UNITS)
+_COUNT_MAX = max(len(u.split()) for u in COUNT_UNITS)
+
+
+def _unit_at(vt: str, pos: int) -> tuple[str | None, int]:
+    """The unit right after a number ("kg", "tỷ đồng", "lượt người", "vụ"), and its end."""
+    c = vt[pos : pos + 1]
+    if not c or (c != " " and c != "%" and not c.isalpha() and c not in "²"):
+        return None, pos
+    m = _PHYS_AT.match(vt, pos)
+    if m:
+        return m.group("u").replace("²", "2"), m.end()
+    wm = _WORDS_AT.match(vt, pos)
+    if wm:
+        words = [w for w in wm.groups() if w]
+        low = [w.lower() for w in words]
+        for n in range(min(_COUNT_MAX, len(low)), 0, -1):
+            phrase = " ".join(low[:n])
+            if phrase in _COUNT_SET:
+                return phrase, wm.start() + 1 + len(" ".join(words[:n]))
+    m = _MONEY_AT.match(vt, pos)
+    if m:
+        u = m.group("u")
+        if u == "Đ" or (u[-1] in "Đđ" and vt[m.end() : m.end() + 1].isalnum()):
+            return None, pos  # "924Đ": a code ("chuyên án 924Đ"), not an amount of đồng
+        return ("đồng" if u.lower() == "đ" else u), m.end()
+    if wm:
+        w = wm.group("w")
+        if w.islower() and w not in _NOT_UNIT:
+            return w, wm.start("w") + len(w)
+    return None, pos
+
+
+def _tails(before: str) -> list[str]:
+    """The last one, two and three words before a number, lower-cased (longest last); only
+    the last one when no phrase the scanner looks for ends with it (most numbers)."""
+    ws = before.replace("(", " ").replace("“", " ").replace('"', " ").rsplit(None, 4)
+    if not ws:
+        return []
+    last = ws[-1]
+    if last in (":", "."):
+        ws.pop()
+        if not ws:
+            return []
+    elif last.endswith((":", ".")):
+        ws[-1] = last[:-1]
+    low = ws[-1].lower()
+    if low not in _TAIL_LAST:
+        return [low]
+    ws = [w.lower() for w in ws[-3:]]
+    if len(ws) == 3:
+        return [ws[2], f"{ws[1]} {ws[2]}", f"{ws[0]} {ws[1]} {ws[2]}"]
+    if len(ws) == 2:
+        return [ws[1], f"{ws[0]} {ws[1]}"]
+    return ws
 
 
 def _is_year(a: str) -> bool:
     return len(a) == 4 and a.isdigit() and 1900 <= int(a) <= 2100
 
 
-def _unit_at(vt: str, pos: int) -> tuple[str | None, int]:
-    """The unit right after a number ("kg", "tỷ đồng", "lượt người", "vụ"), and its end."""
-    m = _UNIT.match(vt, pos)
-    if not m:
-        return None, pos
-    if m.group("phys"):
-        return m.group("phys").replace("²", "2"), m.end()
-    if m.group("money"):
-        u = m.group("money")
-        return ("đồng" if u.lower() == "đ" else u), m.end()
-    if m.group("count"):
-        return m.group("count").lower(), m.end()
-    w = m.group("word")
-    if w.islower() and w.lower() not in _NOT_UNIT:
-        return w, m.end()
-    if w.isupper() and len(w) >= 2 and vt[m.start()] == " ":
-        return None, pos  # "BCĐ 138 TỈNH", "35 MTTH" is handled by the caller's noun phrase
-    return None, pos
+_TAIL_LAST = frozenset(p.split()[-1] for p in _ID_HEADS | _TIME_HEADS | _QUALIFIERS | _TOTALS)
+_TIME_SPANS = TIME_UNITS - {"ngày", "giờ", "phút", "giây", "h"}
 
 
-def _skip(vt: str, s: int, e: int, a: str, rest: str, unit: str | None) -> bool:
-    """True when the number at vt[s:e] is a date, notation, marker, label or identifier."""
-    before = vt[max(0, s - 30) : s]
+def _context_skip(vt: str, s: int, e: int, a: str, rest: str, tails: list[str]) -> bool:
+    """True when what surrounds the number at vt[s:e] makes it a date, notation, marker,
+    label, identifier or clock time (the checks that need no unit)."""
     after = vt[e : e + 12]
-    parts = [a] + [p for p in rest.split("/") if p]
-    # dates d/m/y, m/yyyy; notations 3086/KH-UBND, 48-CT/TW, 49/2020/NĐ-CP
-    if len(parts) >= 3:
-        return True
-    if _NOTATION_TAIL.match(after):
-        return True
-    if after[:1] == "/" or (after[:1] == "-" and after[1:2].isalnum()):
-        return True
-    tails = _tail_phrases(before) if before.endswith((" ", ":")) else []
-    if before.endswith(" ") and tails and tails[0] in _TIME_HEADS:
-        return True
-    if len(parts) == 2:
-        b = parts[1]
-        if _is_year(b) or (len(b) == 4 and not a.replace(".", "").isdigit()):
+    c0 = after[:1]
+    if rest.count("/") >= 2:
+        return True  # dates d/m/y; notations 49/2020/NĐ-CP
+    if c0 in "/-–" and c0:
+        if c0 == "/" or _NOTATION_TAIL.match(after) or after[1:2].isalnum():
             return True
-        if parse_number(a) is None or parse_number(b) is None:
-            return True
-        if unit is None:
-            return True  # "26/6" with no unit after it is a day
-    if parse_number(a) is None:
-        return True  # "2.1.3", "1.1"
-    if _is_year(a) and not rest and (unit is None or unit in TIME_UNITS or unit.lower() == "tỉnh"):
+    elif c0 == " " and _NOTATION_TAIL.match(after):
         return True
-    # a letter glued after the digits: a code ("923P", "3G") unless it is a unit ("9,06kg")
-    if after[:1].isalpha() and unit is None:
+    before_last = vt[s - 1 : s]
+    if before_last == " " and tails and tails[0] in _TIME_HEADS:
         return True
-    # footnote markers and list labels: "(1)", "[1]", "1.", "a)" style "1)"
-    if before.endswith(("(", "[")) and after[:1] in (")", "]"):
+    if c0 == ")" or c0 == "]":
+        return True  # "(1)", "[1]", "1)" labels and markers
+    if c0 == "." and (after[1:2] in ("", " ") and (after[2:3].isupper() or after[2:3].isdigit() or not after[2:3])):
         return True
-    if after[:1] == ")" or (after[:2] in (". ", ".") and (after[2:3].isupper() or after[2:3].isdigit() or not after[2:3])):
+    if c0 and c0 in "hH:gG" and _CLOCK_TAIL.match(after):
         return True
-    if _CLOCK_TAIL.match(after):
-        return True
-    if before.endswith(("-", "–")) and before[-2:-1].isalpha():
+    if before_last in ("-", "–") and vt[s - 2 : s - 1].isalpha():
         return True
     if any(t in _ID_HEADS for t in tails) and not (len(tails) > 1 and tails[1] in _TOTALS):
         return True
-    digits = a.replace(".", "").replace(",", "").replace(" ", "")
-    # phone numbers: a long run starting with 0 ("0213.3876.543")
-    return digits.startswith("0") and len(digits) >= 7
+    if a[:1] == "0" and len(a) >= 7:
+        digits = a.replace(".", "").replace(",", "").replace(" ", "")
+        return len(digits) >= 7  # phone numbers: a long run starting with 0 ("0213.3876.543")
+    return False
 
 
 def scan(vt: str) -> list[Quantity]:
@@ -223,27 +247,47 @@ def scan(vt: str) -> list[Quantity]:
     out: list[Quantity] = []
     for m in _NUMBER.finditer(vt):
         s, e = m.start(), m.end()
-        a, rest = m.group("a"), m.group("rest")
-        unit, ue = _unit_at(vt, e)
-        if _skip(vt, s, e, a, rest, unit):
+        a, rest = vt[s : m.end("a")], m.group("rest")
+        before = vt[max(0, s - 40) : s]
+        tails = _tails(before) if before.endswith((" ", ":")) else []
+        if _context_skip(vt, s, e, a, rest, tails):
             continue
         value = parse_number(a)
         if value is None:
-            continue
-        den = parse_number(rest[1:]) if rest else None
-        if unit is not None and unit.lower() in ("tuổi",):
-            continue
-        if unit is not None and unit.lower() in TIME_UNITS - {"ngày", "giờ", "phút", "giây", "h"}:
-            continue  # "10 tháng", "05 năm": a period
+            continue  # "2.1.3", "1.1"
+        unit, ue = _unit_at(vt, e)
+        scale = 1.0
+        if unit is not None and unit.lower() in _SCALE_WORDS:
+            # "121 nghìn người": a scale word with a count noun after it multiplies the count
+            unit2, ue2 = _unit_at(vt, ue)
+            if unit2 is not None and unit2.lower() not in _SCALE_WORDS and unit2 not in TIME_UNITS:
+                scale, unit, ue = _SCALE_WORDS[unit.lower()], unit2, ue2
+        den = None
+        if rest:
+            b = rest[1:]
+            if _is_year(b) or (len(b) == 4 and not a.replace(".", "").isdigit()):
+                continue
+            den = parse_number(b)
+            if den is None or unit is None:
+                continue  # "26/6" with no unit after it is a day
+        if unit is None:
+            if _is_year(a) or vt[e : e + 1].isalpha():
+                continue  # a year; a code with a letter glued on ("923P", "3G")
+        else:
+            lu = unit.lower()
+            if lu == "tuổi" or lu in _TIME_SPANS:
+                continue  # an age; "10 tháng", "05 năm": a period
+            if not rest and _is_year(a) and (lu in TIME_UNITS or lu == "tỉnh"):
+                continue
         qs = s
         qualifier = None
-        if s and vt[s - 1] == " ":
-            for t in reversed(_tail_phrases(vt[max(0, s - 20) : s])[:2]):
+        if tails and vt[s - 1 : s] == " ":
+            for t in reversed(tails[:2]):
                 if t in _QUALIFIERS and vt[s - 1 - len(t) : s - 1].lower() == t:
                     qualifier, qs = t, s - 1 - len(t)
                     break
         end = ue if unit else e
-        out.append(Quantity(value, qs, end, vt[qs:end], qualifier, den, unit, s))
+        out.append(Quantity(value * scale, qs, end, vt[qs:end], qualifier, den, unit, s))
     return out
 
 

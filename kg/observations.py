@@ -33,11 +33,9 @@ from kg.model import Evidence, Observation
 from kg.numbers import TIME_UNITS, Quantity, scan
 from kg.structure import (
     View,
-    boundary_offsets,
     find_footnotes,
-    footnote_block_spans,
+    layout,
     make_view,
-    page_number_spans,
     segment,
     view_index,
     view_sentences,
@@ -68,6 +66,7 @@ class MeasureScheme:
     pref: dict[str, str] = field(default_factory=dict)  # key → prefLabel
     alts: dict[str, list[str]] = field(default_factory=dict)  # prefLabel → altLabels
     added: list[str] = field(default_factory=list)
+    memo: dict[str, str] = field(default_factory=dict, repr=False)  # raw label → prefLabel
 
     @classmethod
     def load(cls, path: Path = MEASURES_TTL) -> MeasureScheme:
@@ -149,13 +148,19 @@ _EXPAND = {
 def normalise_measure(label: str, scheme: MeasureScheme | None = None) -> str:
     """Canonical measure label: lower case, abbreviations expanded, then the scheme's
     prefLabel when it knows the phrasing (a new concept otherwise)."""
+    scheme = scheme or default_scheme()
+    found = scheme.memo.get(label)
+    if found is not None:
+        return found
     words = []
     for w in label.split():
         lw = w.lower() if not (w.isupper() and len(w) > 1) else w
         words.append(_EXPAND.get(lw.lower(), lw if lw.lower() not in _EXPAND else lw))
     text = " ".join(words).strip(" ,;:-")
     text = re.sub(r"\s+", " ", text)
-    return (scheme or default_scheme()).resolve(text) if text else text
+    out = scheme.resolve(text) if text else text
+    scheme.memo[label] = out
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,25 +178,45 @@ _VERBS = (
     "xác minh", "thẩm tra", "tuần tra", "lập biên bản", "bàn giao", "ngăn chặn", "tiếp xúc",
     "đăng ký", "thu nhận", "kích hoạt", "cấp mới", "rà soát", "hòa giải", "tuyển",
     "cai nghiện bắt buộc", "đình chỉ", "tạm đình chỉ", "đình chỉ điều tra", "tạm đình chỉ điều tra",
-    "đón", "tiếp đón", "giúp", "thu hút", "thu hoạch", "công nhận", "điều trị", "tuyển sinh", "mở", "tạm giam", "tạm giữ",
+    "đón", "tiếp đón", "giúp", "thu hút", "thu hoạch", "công nhận", "điều trị", "tuyển sinh", "mở",
+    "tạm giam", "tạm giữ", "bố trí", "huy động", "cử", "phát", "in", "mời", "huấn luyện",
+    "bồi dưỡng", "khảo sát", "thẩm định", "thẩm duyệt", "nghiệm thu", "phối hợp", "duy trì",
+    "thành lập", "củng cố", "kiện toàn", "ban hành", "chi trả", "trợ giúp", "tư vấn", "cấp phát",
+    "tước", "vận chuyển", "buôn bán", "tàng trữ", "sử dụng", "treo", "căng treo", "nhân rộng",
 )
+_VERB_SET = frozenset(_VERBS)
+# verbs by their last word, longest first: a right-to-left scan looks up one word at a time
+_VERB_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _v in sorted(_VERBS, key=lambda v: -len(v.split())):
+    _VERB_BY_LAST.setdefault(_v.split()[-1], []).append(tuple(_v.split()))
 _PUNITIVE = frozenset(
     {"bắt giữ", "bắt", "khởi tố", "truy tố", "xét xử", "xử lý", "xử phạt", "phạt", "triệu tập",
-     "răn đe", "tịch thu", "thu giữ", "thu", "phá", "triệt phá", "tiêu hủy", "phá nhổ"}
+     "răn đe", "tịch thu", "thu giữ", "thu", "phá", "triệt phá", "tiêu hủy", "phá nhổ", "tước",
+     "tạm giữ", "tạm giam"}
 )
 _NEUTRAL = frozenset({"xảy ra", "ghi nhận"})
+# Verbs that say what a subject did, not what was done to the counted things: their passive
+# would be wrong ("vận chuyển 5 kg" is the offence, not a result).
+_NOT_PASSIVE = frozenset({"phối hợp", "vận chuyển", "buôn bán", "tàng trữ", "sử dụng"})
+# Prepositions before a number that make it a complement (place, beneficiary, object of a
+# check), not the direct object: the clause's verb still says what happened to it.
+_PREP_BEFORE = ("tại", "ở", "trên", "thuộc", "cho", "đối với", "với", "tới", "đến")
 _PERSONS = frozenset(
     {"đối tượng", "bị can", "bị cáo", "người", "phạm nhân", "trường hợp", "nạn nhân", "học viên",
-     "lượt người", "lượt đối tượng", "công dân", "cán bộ", "thanh niên"}
-)
-_VERB_RE = re.compile(
-    r"(?<!\w)(" + "|".join(sorted(map(re.escape, _VERBS), key=len, reverse=True)) + r")(?!\w)",
-    re.IGNORECASE,
+     "lượt người", "lượt đối tượng", "công dân", "cán bộ", "thanh niên", "lượt cán bộ", "đồng chí",
+     "chiến sĩ", "học sinh", "đại biểu", "người dân", "hội viên", "đoàn viên", "thành viên"}
 )
 _NP_STOP = frozenset(
-    ["với", "cho", "tại", "trong", "của", "so", "để", "do", "nhằm", "từ", "đến", "tới", "trên", "ở", "gồm", "là", "đạt", "chiếm", "tăng", "giảm", "và", "theo", "về", "thuộc", "nhưng", "được", "đã", "đang", "có", "không", "hoặc", "hay", "qua", "bằng", "sau", "trước", "khi", "thì", "như", "các", "những", "vào", "trị", "giá", "tổng", "số", "lượng", "mỗi", "riêng", "cụ", "thể", "gây", "làm", "chưa", "cũng", "đều", "sẽ"]
+    ["với", "cho", "tại", "trong", "của", "so", "để", "do", "nhằm", "từ", "đến", "tới", "trên", "ở", "gồm", "là", "đạt", "chiếm", "tăng", "giảm", "và", "theo", "về", "thuộc", "nhưng", "được", "đã", "đang", "có", "không", "hoặc", "hay", "qua", "bằng", "sau", "trước", "khi", "thì", "như", "các", "những", "vào", "trị", "giá", "số", "lượng", "mỗi", "riêng", "cụ", "thể", "gây", "làm", "chưa", "cũng", "đều", "sẽ", "bị", "đối", "nhiều", "tham", "hoàn"]
 )
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# "tổng" ends a noun phrase only as "tổng số / tổng cộng / tổng giá trị" ("ma túy tổng hợp" goes on).
+_TONG_STOP = frozenset(["số", "cộng", "giá", "trị", "kinh", "tiền"])
+# A relative clause right after the counted noun names it better than any verb before it:
+# "35 xã được công nhận …", "25 người chết", "5.344 lượt người tham gia", "87 xã đạt chuẩn".
+_REL_HEADS = ("được", "bị", "đạt", "tham gia", "hoàn thành", "chết", "mắc", "nghiện")
+_W = r"(?:[^\W\d_⁰¹²³⁴⁵⁶⁷⁸⁹]|[\u0300-\u036f])+(?:-[^\W\d_]+)*"
+_WORD = re.compile(_W)
+_WORDS_AFTER = re.compile(rf" *({_W})" + "".join(rf"(?: +({_W}))?" for _ in range(7)))
 _MONEY_NOUN = re.compile(
     r"(tổng số tiền phạt|tổng tiền phạt|số tiền phạt|tiền phạt|thu phạt|phạt tiền|phạt tổng tiền|"
     r"phạt tổng số tiền|phạt|tổng kinh phí|kinh phí|tổng giá trị|giá trị|trị giá|thiệt hại|"
@@ -206,13 +231,23 @@ _MONEY_LABEL = {
     "tổng số vốn": "vốn", "số vốn": "vốn", "tiền": "số tiền", "ủng hộ": "tiền ủng hộ",
     "hỗ trợ": "tiền hỗ trợ", "tham ô": "tiền tham ô", "chiếm đoạt": "tiền chiếm đoạt",
 }
-_MONEY_UNITS = re.compile(r"(?:nghìn|ngàn|triệu|tỷ|tỉ|vạn|đồng|VNĐ|VND|USD|NDT)", re.IGNORECASE)
+_MONEY_UNITS = frozenset(["nghìn", "ngàn", "triệu", "tỷ", "tỉ", "vạn", "đồng", "vnđ", "vnd", "usd", "ndt"])
+# Mass and volume: an amount of *some substance*; without the substance named it says nothing.
+_MASS_UNITS = frozenset(["kg", "g", "gam", "gr", "mg", "tấn", "tạ", "lít", "ml"])
+_WEIGHT_HEAD = re.compile(r"(?:khối|trọng) lượng[ :]*(?:khoảng |hơn |trên |gần )?$", re.IGNORECASE)
 _CHANGE_BEFORE = re.compile(r"(tăng|giảm)(?: thêm)?[ ]?(?:khoảng |hơn |trên |gần )?$", re.IGNORECASE)
 _RATE_LINK = re.compile(
     r"^(?:[ ]?[^\W\d_]+){0,6}?[ ]?(?:=|bằng|tương đương|tương ứng|tức|,|\(|là)?[ ]?(?:khoảng )?$", re.IGNORECASE
 )
 # Targets and norms are not results: "phấn đấu … ít nhất 60%", "chỉ tiêu", "05 đồng chí/xã".
 _TARGET = re.compile(r"phấn đấu|chỉ tiêu|mục tiêu đề ra|dự kiến|kế hoạch đề ra|yêu cầu", re.IGNORECASE)
+# A rank in a list that is not the report's own ("là 1 trong 24 mô hình tiêu biểu toàn quốc"),
+# and figures for the whole country: the report quotes them, it did not produce them.
+_ONE_OF = re.compile(r"(?:^|\W)(?:1|01|một) trong (?:số )?(?:hơn |gần )?$", re.IGNORECASE)
+# (case spelled out: `re` scans an IGNORECASE alternation position by position, slowly)
+_NATIONAL = re.compile(
+    r"[Tt][Oo][Àà][Nn] (?:[Qq][Uu][Ốố][Cc]|[Nn][Gg][Àà][Nn][Hh])|[Cc][Ảả] [Nn][Ưư][Ớớ][Cc]|[Tt]rên thế giới"
+)
 _COMPARED = re.compile(
     r"so với (?P<a>(?:cùng kỳ|năm|giai đoạn|kỳ|tháng|quý|đợt)[^,;()=*]{0,40}?)(?=[ ]?(?:tăng|giảm|[,;()=*]|$))"
     r"|(?P<b>cùng kỳ(?: năm \d{4})?)",
@@ -220,9 +255,11 @@ _COMPARED = re.compile(
 )
 _RATE_HEAD = re.compile(r"tỷ lệ|tỉ lệ", re.IGNORECASE)
 _RATE_TAIL = re.compile(r"[ ,:]*(?:đạt|là|chiếm|bằng|khoảng|trên|hơn|gần|:|=)*[ ,:]*$", re.IGNORECASE)
+# Words that open a list or a result line, not a label of what is counted ("Kết quả: 08 …").
+_NOT_LABEL = frozenset(["kết quả", "trong đó", "cụ thể", "gồm", "bao gồm", "tổng số", "tổng cộng", "riêng", "tổng", "đạt", "như"])
 
 _PERIOD = re.compile(
-    r"(?=[TtNnGgSsCcBbQqĐđ\d])(?<!\w)(?:"  # look-ahead first: the engine skips other characters fast
+    r"(?<!\w)(?:"
     r"(?:từ|trong) (?:ngày )?\d{1,2}/\d{1,2}/\d{4} (?:đến|tới|-) (?:ngày )?\d{1,2}/\d{1,2}/\d{4}"
     r"|(?:từ|trong) (?:tháng )?\d{1,2}/\d{4} (?:đến|tới|-) (?:tháng )?\d{1,2}/\d{4}"
     r"|(?:từ|trong) năm \d{4} (?:đến|tới) (?:năm )?\d{4}"
@@ -235,11 +272,31 @@ _PERIOD = re.compile(
     r"|năm \d{4})",
     re.IGNORECASE,
 )
-_COMPARISON_BEFORE = re.compile(r"(?:so với|cùng kỳ|hơn|kỳ trước)[ ]?$", re.IGNORECASE)
-_PLACE = re.compile(
-    r"(?:tại|trên địa bàn|ở|thuộc) (?:các )?(?P<p>(?:xã|phường|thị trấn|huyện|thị xã|thành phố|tỉnh|TP\.?|Tp\.?) ?"
-    r"[A-ZĐÂĂÊÔƠƯ][^\W\d_]*(?: [A-ZĐÂĂÊÔƠƯ][^\W\d_]*){0,3})"
+# Every period phrase holds a year or "tháng … năm"; the period pattern is only tried in a
+# short window before such an anchor (found by a pattern `re` scans for fast) instead of at
+# every position of the text.
+_PERIOD_ANCHOR = re.compile(r"[0-9](?<![0-9][0-9])[0-9]{3}(?![0-9])|[Tt]háng (?:đầu |cuối )?năm")
+_PERIOD_REACH = 48  # the longest period phrase before its anchor's end
+# a comparison ("so với năm 2019") or a horizon ("tầm nhìn đến năm 2030") is no period of results
+_COMPARISON_BEFORE = re.compile(r"(?:so với|cùng kỳ|hơn|kỳ trước|(?:tầm nhìn|định hướng)(?: đến| tới)?)[ ]?$", re.IGNORECASE)
+# Found by the place name first (a pattern whose alternatives start with literals, which
+# `re` scans for fast), then the preposition before it is checked.
+_PLACE_NAME = re.compile(
+    r"(?:xã|phường|thị trấn|huyện|thị xã|thành phố|tỉnh|TP\.?|Tp\.?) ?"
+    r"[A-ZĐÂĂÊÔƠƯ][^\W\d_]*(?: [A-ZĐÂĂÊÔƠƯ][^\W\d_]*){0,3}"
 )
+_PLACE_PREP = re.compile(r"(?:tại|trên địa bàn|ở|thuộc) (?:các )?$")
+_LOCATIVE_BEFORE = ("tại", "ở", "trên", "thuộc")
+
+
+def _places(vt: str) -> list[tuple[int, int, str]]:
+    """Places named after "tại", "trên địa bàn", "ở", "thuộc": (start of the preposition, end, name)."""
+    out = []
+    for m in _PLACE_NAME.finditer(vt):
+        pm = _PLACE_PREP.search(vt, max(0, m.start() - 20), m.start())
+        if pm:
+            out.append((pm.start(), m.end(), m.group(0)))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,14 +310,46 @@ class _Region:
     sentences: list[tuple[int, int]]  # view spans
     sections: list[int] = field(default_factory=list)  # view offsets of section starts
     default_period: str | None = None
+    # for a region made of several pieces (the footnotes): view offsets where each starts,
+    # and the period each falls back on
+    piece_starts: list[int] = field(default_factory=list)
+    piece_periods: list[str | None] = field(default_factory=list)
+
+    def fallback_period(self, pos: int) -> str | None:
+        if self.piece_starts:
+            k = bisect_right(self.piece_starts, pos) - 1
+            return self.piece_periods[k] if k >= 0 else self.default_period
+        return self.default_period
 
 
 def _periods(vt: str) -> list[tuple[int, int, str]]:
-    out = []
-    for m in _PERIOD.finditer(vt):
-        if _COMPARISON_BEFORE.search(vt, max(0, m.start() - 12), m.start()):
-            continue
-        out.append((m.start(), m.end(), m.group(0)))
+    """Period phrases in ``vt`` (not those after "so với", "cùng kỳ": a comparison)."""
+    out: list[tuple[int, int, str]] = []
+    for am in _PERIOD_ANCHOR.finditer(vt):
+        if out and am.end() <= out[-1][1]:
+            continue  # inside the period found last
+        for m in _PERIOD.finditer(vt, max(0, am.end() - _PERIOD_REACH), am.end() + 40):
+            if m.end() < am.end() or (out and m.start() < out[-1][1]):
+                continue
+            if _COMPARISON_BEFORE.search(vt, max(0, m.start() - 20), m.start()):
+                continue
+            out.append((m.start(), m.end(), m.group(0)))
+            break
+    return out
+
+
+def _words_after(vt: str, pos: int, limit: int, end: int | None = None) -> list[tuple[str, int]]:
+    """Up to ``limit`` (≤ 8) words right after ``pos`` (spaces only between them) and before
+    ``end``, with their ends: one match of a pattern instead of one per word."""
+    m = _WORDS_AFTER.match(vt, pos, len(vt) if end is None else end)
+    out: list[tuple[str, int]] = []
+    if m is None:
+        return out
+    for g in range(1, limit + 1):
+        w = m.group(g)
+        if w is None:
+            break
+        out.append((w, m.end(g)))
     return out
 
 
@@ -269,22 +358,53 @@ def _np_after(vt: str, pos: int, limit: int = 7) -> str:
     return _np_span(vt, pos, limit)[0]
 
 
-def _np_span(vt: str, pos: int, limit: int = 7) -> tuple[str, int]:
+def _np_span(vt: str, pos: int, limit: int = 7, stop: int | None = None) -> tuple[str, int]:
     words: list[str] = []
     end = pos
-    i = pos
-    while len(words) < limit:
-        while i < len(vt) and vt[i] == " ":
-            i += 1
-        m = _WORD.match(vt, i)
-        if not m or m.start() != i:
+    ws = _words_after(vt, pos, limit + 1, stop)
+    for k, (w, e) in enumerate(ws[:limit]):
+        lw = w.lower()
+        if lw in _NP_STOP:
             break
-        w = m.group(0)
+        if lw == "tổng" and (k + 1 >= len(ws) or ws[k + 1][0].lower() in _TONG_STOP):
+            break
+        words.append(w)
+        end = e
+    return " ".join(words), end
+
+
+def _relative_after(vt: str, pos: int) -> tuple[str, int] | None:
+    """A relative clause after the counted noun ("được công nhận đạt chuẩn", "bị thương",
+    "tham gia"), up to four words and the next function word or punctuation."""
+    ws = _words_after(vt, pos, 5)
+    if not ws:
+        return None
+    first = ws[0][0].lower()
+    two = f"{first} {ws[1][0].lower()}" if len(ws) > 1 else ""
+    if first not in _REL_HEADS and two not in _REL_HEADS:
+        return None
+    n = 2 if two in _REL_HEADS else 1
+    words = [w for w, _ in ws[:n]]
+    end = ws[n - 1][1]
+    for w, e in ws[n:4]:
         if w.lower() in _NP_STOP:
             break
         words.append(w)
-        i = end = m.end()
-    return " ".join(words), end
+        end = e
+    if n == 1 and first in ("được", "bị") and len(words) == 1:
+        return None  # "được" alone names nothing
+    return " ".join(words).lower(), end
+
+
+def _last_verb(pre: str, reach: int = 90) -> str | None:
+    """The verb nearest the end of ``pre`` (longest phrasing wins at each position)."""
+    words = _WORD.findall(pre[-reach:].lower())
+    for i in range(len(words) - 1, -1, -1):
+        for cand in _VERB_BY_LAST.get(words[i], ()):
+            n = len(cand)
+            if n == 1 or (i + 1 >= n and tuple(words[i - n + 1 : i + 1]) == cand):
+                return " ".join(cand)
+    return None
 
 
 def _passive(verb: str, unit: str) -> str:
@@ -295,27 +415,30 @@ def _passive(verb: str, unit: str) -> str:
         return "chết"
     if v == "làm bị thương":
         return "bị thương"
-    if unit in _PERSONS and v in _PUNITIVE:
+    if v in _PUNITIVE:
         return "bị " + v
-    if unit in _PERSONS or v in _PUNITIVE:
-        return ("bị " if v in _PUNITIVE else "được ") + v
     return "được " + v
 
 
 def _label_before(pre: str) -> str | None:
-    """A short label directly before the number ("Trộm cắp tài sản 47 vụ", "Xuất sắc: 56 …")."""
-    pre = pre.strip(" *=")
+    """A short label directly before the number ("Trộm cắp tài sản 47 vụ", "Trong đó: Tai
+    nạn giao thông: 24 vụ"): the words after the last punctuation mark."""
+    pre = pre.rstrip(" *=:")
+    cut = max(pre.rfind(c) for c in "(),;:=/")
+    pre = pre[cut + 1 :].strip(" *")
     if not pre or len(pre) > 60 or any(c.isdigit() for c in pre):
-        return None
-    pre = pre.rstrip(" :")
-    if any(c in pre for c in "(),;:=/"):
         return None
     words = pre.split()
     if not 1 <= len(words) <= 7:
         return None
-    if words[0].lower() in _NP_STOP or words[-1].lower() in _NP_STOP:
+    low = pre.lower()
+    if words[0].lower() in _NP_STOP or words[-1].lower() in _NP_STOP or low in _NOT_LABEL:
         return None
-    return pre.lower()
+    if _last_verb(low) is not None:
+        return None  # a verb phrase, handled by the caller
+    if len(words) > 1 and all(w[:1].isupper() for w in words):
+        return None  # a proper name ("Quyết Thắng 11 tập thể"): a place or body, not a kind
+    return low
 
 
 def _clause_bounds(vt: str, s: int, e: int, lo: int, hi: int) -> tuple[int, int]:
@@ -340,52 +463,87 @@ def _clause_bounds(vt: str, s: int, e: int, lo: int, hi: int) -> tuple[int, int]
 
 
 def _is_change(vt: str, q: Quantity, lo: int) -> re.Match[str] | None:
-    return _CHANGE_BEFORE.search(vt, max(lo, q.start - 16), q.start)
+    a = max(lo, q.start - 16)
+    w = vt[a : q.start].lower()
+    if "tăng" not in w and "giảm" not in w:
+        return None
+    return _CHANGE_BEFORE.search(vt, a, q.start)
+
+
+def _strip_classifier(measure: str, unit: str) -> str:
+    """ "bánh hồng phiện" → "hồng phiện": the substance a count of packages names."""
+    return measure[len(unit) :].strip() if measure.startswith(unit + " ") else ""
 
 
 def _measure_for(
-    vt: str, q: Quantity, pre: str, inherited: str | None, prev_measure: str | None, clause_lo: int
-) -> tuple[str, str | None]:
-    """(measure label, verb-or-label used) for a base quantity."""
+    vt: str,
+    q: Quantity,
+    pre: str,
+    inherited: str | None,
+    prev: tuple[str, str] | None,
+    clause_lo: int,
+    np: str,
+    sent_lo: int,
+) -> tuple[str | None, str | None]:
+    """(measure label, verb-or-label it came from) for a base quantity; ``None`` when the
+    quantity names nothing countable (a mass of an unnamed substance). ``prev`` is the
+    (unit, measure) of the previous base quantity of the sentence, ``np`` the noun phrase
+    after the unit."""
     unit = q.unit or ""
-    if _MONEY_UNITS.fullmatch(unit.split()[-1]) and unit != "%":
+    lunit = unit.lower()
+    if lunit.split()[-1] in _MONEY_UNITS:
         ctx = vt[max(clause_lo, q.start - 60) : q.start]
         ms = list(_MONEY_NOUN.finditer(ctx))
         if ms:
             lab = ms[-1].group(1).lower()
             return _MONEY_LABEL.get(lab, lab), inherited
-        np = _np_after(vt, q.end, 4)
-        return (np.lower() if np else "số tiền"), inherited
+        np4 = " ".join(np.split()[:4])
+        return (np4.lower() if np4 else "số tiền"), inherited
     if unit == "%":
         ctx = vt[clause_lo : q.start]
-        heads = list(_RATE_HEAD.finditer(ctx))
-        if heads:
-            hm = heads[-1]
+        heads = _RATE_HEAD.findall(ctx)
+        hm = _RATE_HEAD.search(ctx, ctx.rfind(heads[-1])) if heads else None
+        if hm is not None:
             tail = _RATE_TAIL.sub("", ctx[hm.end() :]).strip(" ,:(")
-            if tail and len(tail) < 80 and not any(c.isdigit() for c in tail):
+            if tail and len(tail.split()) <= 8 and not any(c in tail for c in "0123456789()=;"):
                 return "tỷ lệ " + tail.lower(), inherited
-        if prev_measure:
-            return "tỷ lệ " + prev_measure, inherited
-        np = _np_after(vt, q.end, 5)
-        return ("tỷ lệ " + np.lower()).strip() if np else "tỷ lệ", inherited
-    np = _np_after(vt, q.end)
-    verbs = list(_VERB_RE.finditer(pre))
-    verb = verbs[-1].group(1) if verbs else None
-    how = verb or inherited
+        np5 = " ".join(np.split()[:5])
+        if np5:
+            return "tỷ lệ " + np5.lower(), inherited
+        if prev is not None:
+            return "tỷ lệ " + prev[1], inherited
+        return "tỷ lệ", inherited
+    if lunit in _MASS_UNITS and not np:
+        # "30 bánh hồng phiện (khối lượng 17,8 kg)": the substance of the count before it
+        if prev is not None and _WEIGHT_HEAD.search(pre):
+            sub = _strip_classifier(prev[1], prev[0])
+            return (f"{unit} {sub}" if sub else None), inherited
+        return None, inherited
     if np:
-        return f"{unit} {np}", how
-    if verb:
+        return f"{unit} {np}", _last_verb(pre) or inherited
+    rel = _relative_after(vt, q.end)
+    if rel:
+        return f"{unit} {rel[0]}", inherited
+    tail = pre.rstrip(" (")
+    ltail = tail.lower()
+    if tail.endswith("=") and prev is not None:
+        return f"{unit} {prev[1]}", inherited  # "266 tổ ANND = 2.404 thành viên"
+    prep = ltail.endswith(_PREP_BEFORE)
+    verb = _last_verb(pre)
+    if verb and verb not in _NOT_PASSIVE and not prep:
         return f"{unit} {_passive(verb, unit)}", verb
     lab = _label_before(pre)
     if lab:
         return f"{unit} {lab}", None
-    if pre:
-        verbs = list(_VERB_RE.finditer(vt, clause_lo, q.start))
-        if verbs:
-            return f"{unit} {_passive(verbs[-1].group(1), unit)}", verbs[-1].group(1)
+    if ltail.endswith("với") and lunit in _PERSONS:
+        return f"{unit} tham gia", inherited  # "… với 2.250 lượt cán bộ": those taking part
     if inherited:
-        vm = _VERB_RE.fullmatch(inherited)
-        return (f"{unit} {_passive(inherited, unit)}" if vm else f"{unit} {inherited}"), inherited
+        return (f"{unit} {_passive(inherited, unit)}" if inherited in _VERB_SET else f"{unit} {inherited}"), inherited
+    # "tổ chức tuyên truyền … tại 615 cơ quan", "(*kinh tế 123 vụ, 03 tổ chức …": the verb
+    # of the sentence before the number is what happened to the counted things
+    verb = _last_verb(vt[max(sent_lo, q.start - 300) : q.start], 300)
+    if verb and verb not in _NOT_PASSIVE and verb not in _NEUTRAL:
+        return f"{unit} {_passive(verb, unit)}", None
     return unit, None
 
 
@@ -394,12 +552,18 @@ def _extract_region(
     reg: _Region,
     scheme: MeasureScheme,
     agent_at: Callable[[int], str | None] | None,
-    period_override: str | None = None,
     periods: list[tuple[int, int, str]] | None = None,
 ) -> list[Observation]:
     v = reg.view
     vt = v.text
     quantities = scan(vt)
+    places = _places(vt)
+    place_starts = [p[0] for p in places]
+    national_at = [m.start() for m in _NATIONAL.finditer(vt)]
+
+    def national_in(a: int, b: int) -> bool:
+        k = bisect_left(national_at, a)
+        return k < len(national_at) and national_at[k] < b
     periods = _periods(vt) if periods is None else periods
     pstarts = [p[0] for p in periods]
     sent_starts = [a for a, _ in reg.sentences]
@@ -414,8 +578,9 @@ def _extract_region(
         bases: list[tuple[Quantity, Observation]] = []
         prev_end = lo
         inherited: str | None = None
-        prev_measure: str | None = None
+        prev: tuple[str, str] | None = None
         change_sign: re.Match[str] | None = None
+        national = national_in(lo, hi)
         i = 0
         while i < len(qs):
             q = qs[i]
@@ -454,11 +619,15 @@ def _extract_region(
                 if q.unit == "%":
                     prev_end = q.end
                     continue
-            clause_lo = max(lo, vt.rfind(";", lo, q.start) + 1)
+            semi = vt.rfind(";", lo, q.start)
+            clause_lo = lo if semi < 0 else semi + 1
+            comma = vt.rfind(",", lo, q.start)
             if (
                 q.qualifier in ("ít nhất", "tối thiểu", "tối đa")
-                or _TARGET.search(vt, max(clause_lo, vt.rfind(",", lo, q.start) + 1), q.start)
+                or _TARGET.search(vt, max(clause_lo, comma + 1), q.start)
                 or (vt[q.end : q.end + 1] == "/" and vt[q.end + 1 : q.end + 2].isalpha())
+                or ("trong" in vt[q.start - 16 : q.start] and _ONE_OF.search(vt, max(lo, q.start - 16), q.start))
+                or (national and national_in(max(clause_lo, comma + 1), _np_span(vt, q.end, 7, hi)[1] - 6))
             ):
                 prev_end = q.end
                 continue
@@ -470,14 +639,15 @@ def _extract_region(
             else:
                 pre_for_measure = pre
                 inherited = None
-            label, how = _measure_for(vt, q, pre_for_measure, inherited, prev_measure, clause_lo)
+            np, prev_end = _np_span(vt, q.end, 7, hi)
+            label, how = _measure_for(vt, q, pre_for_measure, inherited, prev, clause_lo, np, lo)
             inherited = how
-            prev_end = _np_span(vt, q.end)[1]
+            if label is None:
+                continue
             mlabel = normalise_measure(label, scheme)
             if q.unit != "%":
-                prev_measure = mlabel
+                prev = (q.unit or "", mlabel)
             # period
-            period = period_override
             pi = bisect_right(pstarts, q.start) - 1
             if pi >= 0 and periods[pi][0] >= lo:
                 period = periods[pi][2]
@@ -485,20 +655,23 @@ def _extract_region(
                 pj = bisect_left(pstarts, q.end)
                 if pj < len(periods) and periods[pj][1] <= hi:
                     period = periods[pj][2]
-                elif period is None:
+                else:
                     si = bisect_right(reg.sections, q.start) - 1
                     sec_lo = reg.sections[si] if si >= 0 else 0
                     if pi >= 0 and periods[pi][0] >= sec_lo:
                         period = periods[pi][2]
                     else:
-                        period = reg.default_period
+                        period = reg.fallback_period(q.start)
             # place
             a, b = _clause_bounds(vt, q.start, q.end, lo, hi)
-            pm = None
-            for pm in _PLACE.finditer(vt, a, b):
-                if pm.start() > q.end:
+            place = None  # the first place named after the number, else the last before it
+            k0 = bisect_left(place_starts, a)
+            for ps, pe, pname in places[k0:]:
+                if ps >= b or pe > b:
                     break
-            place = pm.group("p") if pm else None
+                place = pname
+                if ps > q.end:
+                    break
             es, ee = v.trimmed_span(a, b, q.start)
             num_orig = v.orig(q.number_start if q.number_start is not None else q.start)
             obs = Observation(
@@ -513,19 +686,27 @@ def _extract_region(
             if cm:  # a change with nothing to attach to is reported as such
                 obs.change = (-1.0 if cm.group(1).lower() == "giảm" else 1.0) * q.value
                 obs.change_rate = rate
-            if bases and bases[-1][1].measure == bases[-1][1].unit and vt[bases[-1][0].end : q.start].strip() == ",":
-                np = _np_after(vt, q.end)
-                if np:
-                    prev_obs = bases[-1][1]
-                    prev_obs.measure = normalise_measure(f"{prev_obs.unit} {np}", scheme)
+            if (
+                np
+                and bases
+                and bases[-1][1].measure == bases[-1][1].unit
+                and vt[bases[-1][0].end : q.start].strip() in (",", "/")
+            ):
+                # "01 vụ, 01 đối tượng lạm dụng chức vụ …": the noun phrase after the list
+                # names each of its members
+                prev_obs = bases[-1][1]
+                prev_obs.measure = normalise_measure(f"{prev_obs.unit} {np}", scheme)
             bases.append((q, obs))
             out.append(obs)
     return out
 
 
+_FOOTNOTE_MARK = re.compile(r"\s*(?:\(\d{1,3}\)|\d{1,3}|[⁰¹²³⁴⁵⁶⁷⁸⁹]+|<sup>\[?\d{1,3}\]?</sup>|\[\^\d{1,3}\]:?)\s*")
+
+
 def _marker_len(text: str, start: int) -> int:
-    m = re.match(r"\s*(?:\(\d{1,3}\)|\d{1,3}|[⁰¹²³⁴⁵⁶⁷⁸⁹]+|<sup>\[?\d{1,3}\]?</sup>|\[\^\d{1,3}\]:?)\s*", text[start : start + 20])
-    return m.end() if m else 0
+    m = _FOOTNOTE_MARK.match(text, start, start + 20)
+    return m.end() - start if m else 0
 
 
 def extract_observations(
@@ -539,12 +720,12 @@ def extract_observations(
 
     ``sentences`` (original spans, e.g. from :func:`kg.structure.sentences`) replaces the
     built-in splitter for the body; ``agent_at(offset)`` names the body acting at an offset
-    and fills ``Observation.agent``.
+    and fills ``Observation.agent``. The document's layout (views, sentences, sections) is
+    shared with the other stages through :func:`kg.structure.layout`.
     """
     scheme = scheme or default_scheme()
-    dropped = sorted(footnote_block_spans(text) + page_number_spans(text))
-    body = make_view(text, dropped)
-    bounds = boundary_offsets(text)
+    lay = layout(text)
+    body = lay.body
     if sentences is not None:
         sents = []
         for a, b in sentences:
@@ -552,24 +733,26 @@ def extract_observations(
             if va is not None:
                 sents.append((va, vb if vb is not None else len(body.text)))
     else:
-        sents = view_sentences(body, bounds)
+        sents = list(lay.sentences)
     sections = sorted(
         vi
         for s in segment(text)
         if s.kind == "section" and (vi := view_index(body, s.start)) is not None
     )
-    head_periods = _periods(body.text[: min(len(body.text), 800)])
-    reg = _Region(body, sents, sections, head_periods[0][2] if head_periods else None)
     body_periods = _periods(body.text)
-    out = _extract_region(text, reg, scheme, agent_at, None, body_periods)
+    head_end = min(len(body.text), 800)
+    head = [p for p in body_periods if p[1] <= head_end]
+    reg = _Region(body, sents, sections, head[0][2] if head else None)
+    out = _extract_region(text, reg, scheme, agent_at, body_periods)
 
-    # footnotes: their own regions; their period falls back on the anchor sentence's
+    # footnotes: one region (their sentences do not run into the body nor into each other);
+    # a footnote's period falls back on the one in force where its marker sits
     bp_starts = [p[0] for p in body_periods]
+    pieces: list[tuple[int, int, str | None]] = []
     for fn in find_footnotes(text):
         start = fn.start + _marker_len(text, fn.start)
         if start >= fn.end:
             continue
-        fv = make_view(text, (), start, fn.end)
         period = reg.default_period
         if fn.anchor_start is not None:
             ai = view_index(body, fn.anchor_start)
@@ -577,7 +760,22 @@ def extract_observations(
                 pi = bisect_right(bp_starts, ai) - 1
                 if pi >= 0:
                     period = body_periods[pi][2]
-        freg = _Region(fv, view_sentences(fv), [], period)
-        out.extend(_extract_region(text, freg, scheme, agent_at, None))
+        pieces.append((start, fn.end, period))
+    if pieces:
+        keep = sorted(pieces)
+        drop: list[tuple[int, int]] = []
+        pos = 0
+        for a, b, _ in keep:
+            if a > pos:
+                drop.append((pos, a))
+            pos = max(pos, b)
+        drop.append((pos, len(text)))
+        fv = make_view(text, drop)
+        starts = [view_index(fv, a) for a, _, _ in keep]
+        piece_starts = [s for s in starts if s is not None]
+        piece_periods = [p for s, (_, _, p) in zip(starts, keep, strict=True) if s is not None]
+        fsents = view_sentences(fv, [a for a, _, _ in keep])
+        freg = _Region(fv, fsents, [], reg.default_period, piece_starts, piece_periods)
+        out.extend(_extract_region(text, freg, scheme, agent_at))
     out.sort(key=lambda o: o.evidence.start)
     return out

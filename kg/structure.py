@@ -17,25 +17,65 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 # --------------------------------------------------------------------------------------------
 # View: collapsed whitespace, markup dropped, with an offset map
 # --------------------------------------------------------------------------------------------
 
-# Whitespace runs that need rewriting (a single plain space is left alone, so the number of
-# matches is about the number of lines, not of words), Markdown marks, HTML <sup> tags.
-_VIEW_WS = re.compile(r"(?=[\s\u00a0])(?P<ws>\s{2,}|[\n\t\u00a0]\s*)")
-# the leading look-ahead lets the engine skip ordinary characters fast
-_VIEW_NOISE = re.compile(
-    r"(?=[\s*\\#<\u00a0])(?:(?P<ws>\s{2,}|[\n\t\u00a0]\s*)"
-    r"|(?P<md>(?<![\w*])\*{1,3}(?=\S)|(?<=\S)\*{1,3}(?![\w*])|\\(?=[*#_\[\]()\-+.])"
-    r"|(?:(?<=\n)|^)[ \t]*#{1,6}[ \t]+|</?sup>))",
+# Whitespace runs that need rewriting: any whitespace other than a plain space, with what
+# follows it, and runs of two or more spaces (a single plain space is left alone, so the
+# number of matches is about the number of lines, not of words). Two patterns that each
+# start with a character set or a literal are several times faster in `re` than one pattern
+# with alternatives or a leading look-ahead, which the engine tries at every position.
+_WS_BREAK = re.compile(r"[^\S ]\s*")
+_WS_SPACES = re.compile(r"  \s*")
+# Markdown marks and HTML <sup> tags, as one pattern that starts with a character set (the
+# branches test the consumed character by look-behind). A "#" run is a heading mark only at
+# the start of a line; the caller checks that.
+_MARKUP_MARK = re.compile(
+    r"[*\\#<](?:(?<=\*)(?<![\w*]\*)\*{0,2}(?=\S)|(?<=\*)(?<=\S\*)\*{0,2}(?![\w*])"
+    r"|(?<=\\)(?=[*#_\[\]()\-+.])|(?<=#)(?P<hash>#{0,5}[ \t]+)|(?<=<)/?sup>)"
 )
-
-
 _HAS_MARKUP = re.compile(r"[*#\\]|<sup>")
+
+
+def _ws_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Whitespace runs to collapse in ``text[a:b]``, merged where they touch."""
+    runs = [(m.start(), m.end()) for m in _WS_BREAK.finditer(text, a, b)]
+    more = [(m.start(), m.end()) for m in _WS_SPACES.finditer(text, a, b)]
+    if not more:
+        return runs
+    runs += more
+    runs.sort()
+    out = [runs[0]]
+    for s, e in runs[1:]:
+        ps, pe = out[-1]
+        if s <= pe:
+            if e > pe:
+                out[-1] = (ps, e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _noise(text: str, a: int, b: int) -> list[tuple[int, int, bool]]:
+    """(start, end, is_whitespace) of what a view rewrites in ``text[a:b]``, in order."""
+    events = [(s, e, True) for s, e in _ws_runs(text, a, b)]
+    if not _HAS_MARKUP.search(text, a, b):
+        return events
+    marks = []
+    for m in _MARKUP_MARK.finditer(text, a, b):
+        if m.group("hash") is not None:
+            ls = text.rfind("\n", 0, m.start()) + 1
+            if text[ls : m.start()].strip(" \t"):
+                continue  # a "#" inside a line is text
+        marks.append((m.start(), m.end(), False))
+    if marks:
+        events += marks
+        events.sort()
+    return events
 
 
 @dataclass(frozen=True)
@@ -70,12 +110,15 @@ class View:
     def trimmed_span(self, start: int, end: int, keep: int) -> tuple[int, int]:
         """Like :meth:`orig_span`, but cut at dropped blocks so the span stays on the side
         holding view offset ``keep``: evidence must be one readable slice of the original."""
-        for j in self.jumps:
-            if start < j < end:
-                if j <= keep:
-                    start = j
-                else:
-                    end = j
+        jumps = self.jumps
+        k = bisect_right(jumps, start)
+        while k < len(jumps) and jumps[k] < end:
+            if jumps[k] <= keep:
+                start = jumps[k]
+            else:
+                end = jumps[k]
+                break
+            k += 1
         while start < end and self.text[start] == " ":
             start += 1
         while end > start and self.text[end - 1] == " ":
@@ -105,16 +148,16 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
         if n and parts[-1][-1] != " ":
             emit(" ", o)
 
-    noise = _VIEW_NOISE if _HAS_MARKUP.search(text, start, end) else _VIEW_WS
-
     def emit_region(a: int, b: int) -> None:
         pos = a
-        for m in noise.finditer(text, a, b):
-            if m.start() > pos:
-                emit(text[pos : m.start()], pos)
-            if m.group("ws") is not None:
-                emit_space(m.start())
-            pos = m.end()
+        for s, e, is_ws in _noise(text, a, b):
+            if e <= pos:
+                continue
+            if s > pos:
+                emit(text[pos:s], pos)
+            if is_ws:
+                emit_space(max(s, pos))
+            pos = e
         if pos < b:
             emit(text[pos:b], pos)
 
@@ -285,10 +328,30 @@ def _marker_kind(text: str, m: re.Match[str]) -> tuple[str, int] | None:
     return None
 
 
+# Where a marker may start (a character set, or a run of digits): `_MARKER` is only tried
+# there, since its leading look-ahead would make `re` try it at every position of the text.
+_MARKER_START = re.compile(r"[\d⁰¹²³⁴⁵⁶⁷⁸⁹<\[(](?:(?<=\d)\d*)?")
+
+
+def _marker_matches(text: str) -> list[re.Match[str]]:
+    """What ``_MARKER.finditer(text)`` finds, faster."""
+    out: list[re.Match[str]] = []
+    last = 0
+    for c in _MARKER_START.finditer(text):
+        pos = c.start()
+        if pos < last:
+            continue
+        m = _MARKER.match(text, pos)
+        if m is not None:
+            out.append(m)
+            last = m.end()
+    return out
+
+
 def _marker_candidates(text: str, blocks: list[tuple[int, int]]) -> dict[str, list[tuple[int, int, int]]]:
     out: dict[str, list[tuple[int, int, int]]] = {}
     bi = 0
-    for m in _MARKER.finditer(text):
+    for m in _marker_matches(text):
         while bi < len(blocks) and blocks[bi][1] <= m.start():
             bi += 1
         if bi < len(blocks) and blocks[bi][0] <= m.start():
@@ -377,6 +440,13 @@ def _rank(m: re.Match[str]) -> tuple[int, str, str]:
     return _BULLET_RANK.get(b, 9), "*" if b == "\\*" else b, "item"
 
 
+@lru_cache(maxsize=8)
+def _label_matches(text: str) -> tuple[tuple[re.Match[str], ...], tuple[re.Match[str], ...]]:
+    """Item labels and heading lines of ``text``, found once for :func:`segment` and
+    :func:`boundary_offsets`."""
+    return tuple(_LABEL.finditer(text)), tuple(_HEADING_LINE.finditer(text))
+
+
 def _line_end(text: str, pos: int) -> int:
     e = text.find("\n", pos)
     return len(text) if e < 0 else e
@@ -391,6 +461,11 @@ def segment(text: str) -> list[Segment]:
     numbering for both. Section and item spans nest: each runs to the next label of the same
     or a higher rank.
     """
+    return [replace(g) for g in _segment(text)]
+
+
+@lru_cache(maxsize=8)
+def _segment(text: str) -> tuple[Segment, ...]:
     dropped = footnote_block_spans(text) + page_number_spans(text)
     dropped.sort()
 
@@ -400,7 +475,8 @@ def segment(text: str) -> list[Segment]:
 
     heads: list[tuple[int, int, str | None, str, str | None]] = []  # start, rank, label, kind, heading
     seen: set[int] = set()
-    for m in _HEADING_LINE.finditer(text):
+    labels, headings = _label_matches(text)
+    for m in headings:
         if is_dropped(m.start()):
             continue
         lm = _LABEL.match(text, m.start())
@@ -415,7 +491,7 @@ def segment(text: str) -> list[Segment]:
             label = None
         heads.append((m.start(), rank, label, "section", h))
         seen.add(m.start())
-    for m in _LABEL.finditer(text):
+    for m in labels:
         if m.start() in seen or is_dropped(m.start()):
             continue
         rank, label, kind = _rank(m)
@@ -434,23 +510,18 @@ def segment(text: str) -> list[Segment]:
     heads.sort()
 
     segs: list[Segment] = []
-    stack: list[int] = []
-    for i, (s, rank, label, kind, heading) in enumerate(heads):
-        end = len(text)
-        for s2, r2, *_ in heads[i + 1 :]:
-            if r2 <= rank:
-                end = s2
-                break
+    stack: list[int] = []  # open segments; each closes where the next of its rank or higher starts
+    for s, rank, label, kind, heading in heads:
         while stack and segs[stack[-1]].level >= rank:
-            stack.pop()
+            segs[stack.pop()].end = s
         parent = stack[-1] if stack else None
-        segs.append(Segment(kind, rank, label, heading, s, end, parent))
+        segs.append(Segment(kind, rank, label, heading, s, len(text), parent))
         stack.append(len(segs) - 1)
     for fn in find_footnotes(text):
         segs.append(Segment("footnote", 0, fn.marker, None, fn.start, fn.end, None))
     for a, b in page_number_spans(text):
         segs.append(Segment("page_number", 0, text[a:b].strip(), None, a, b, None))
-    return segs
+    return tuple(segs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,7 +532,8 @@ def segment(text: str) -> list[Segment]:
 _ABBREV = frozenset(
     ["tp", "tx", "tt", "p", "q", "h", "x", "v.v", "vv", "ths", "ts", "pgs", "gs", "đ/c", "đc", "ông", "bà", "st", "nxb", "k/c", "kt", "tl", "tm", "tuq"]
 )
-_SENT_END = re.compile(r"[.!?…]+[”\")]?(?= +\S)|:(?= +[-+•])")
+# starts with a character set (fast to scan for); the branches look back at what it consumed
+_SENT_END = re.compile(r"[.!?…:](?:(?<=[.!?…])[.!?…]*[”\")]?(?= +\S)|(?<=:)(?= +[-+•]))")
 _TOKEN_BEFORE = re.compile(r"(\S+?)[.!?…]+[”\")]?$")
 
 
@@ -472,8 +544,9 @@ def _starts_sentence(ch: str) -> bool:
 def boundary_offsets(text: str) -> list[int]:
     """Original offsets where a section or item starts: a sentence never runs across one.
     (Footnote blocks and page numbers are not boundaries: the sentence around them goes on.)"""
-    out = [m.start() for m in _LABEL.finditer(text)]
-    out += [m.start() for m in _HEADING_LINE.finditer(text)]
+    labels, headings = _label_matches(text)
+    out = [m.start() for m in labels]
+    out += [m.start() for m in headings]
     out.sort()
     return out
 
@@ -485,9 +558,32 @@ def sentences(text: str, view: View | None = None) -> list[tuple[int, int]]:
     enclose the block); they end at ". " + capital or digit (not after "TP.", "v.v." or a
     single letter), and at every section/item start. "1.062" never splits: no space follows.
     """
-    dropped = sorted(footnote_block_spans(text) + page_number_spans(text))
-    v = view or make_view(text, dropped)
-    return [v.orig_span(a, b) for a, b in view_sentences(v, boundary_offsets(text))]
+    if view is None:
+        lay = layout(text)
+        return [lay.body.orig_span(a, b) for a, b in lay.sentences]
+    return [view.orig_span(a, b) for a, b in view_sentences(view, boundary_offsets(text))]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What every finder of a document needs once: the spans a reader skips (footnote blocks,
+    page numbers), the body view without them, section/item starts (original offsets) and
+    the body's sentences (view spans). Built once per text and shared, because the stages
+    (activities, observations, …) each used to rebuild it."""
+
+    dropped: tuple[tuple[int, int], ...]
+    body: View
+    boundaries: tuple[int, ...]
+    sentences: tuple[tuple[int, int], ...]
+
+
+@lru_cache(maxsize=8)
+def layout(text: str) -> Layout:
+    """The :class:`Layout` of ``text`` (cached: the stages of one document share it)."""
+    dropped = tuple(sorted(footnote_block_spans(text) + page_number_spans(text)))
+    body = make_view(text, dropped)
+    bounds = tuple(boundary_offsets(text))
+    return Layout(dropped, body, bounds, tuple(view_sentences(body, bounds)))
 
 
 def view_sentences(v: View, boundaries: Iterable[int] = ()) -> list[tuple[int, int]]:

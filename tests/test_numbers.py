@@ -38,6 +38,9 @@ def _one(text: str):
         ("diện tích 6.243 m2", 6243, "m2"),
         ("phạt tổng tiền 43.400.000đ", 43400000, "đồng"),
         ("bố trí 470 đồng chí", 470, "đồng chí"),
+        ("với 121 nghìn người theo dõi", 121000, "người"),
+        ("thu giữ 05 lựu đạn", 5, "lựu đạn"),
+        ("duy trì 4.249 mô hình¹³", 4249, "mô hình"),
     ],
 )
 def test_values_and_units(text: str, value: float, unit: str) -> None:
@@ -85,7 +88,7 @@ def test_hard_line_break_inside_quantity_keeps_original_offsets() -> None:
         "lúc 10h30 ngày", "1.1. Công tác bảo đảm", "2.1.3. Công tác", "Hiếp dâm người dưới 16 tuổi",
         "phòng, chống dịch Covid-19", "chuyên án 923P", "Ban Chỉ đạo 138 tỉnh", "Đề án 06 của",
         "Chương trình 135", "Bộ Chính trị khóa 12", "Đại hội lần thứ 2", "đầu tháng 10/2020 xảy ra",
-        "Trong 10 tháng năm 2020,", "SN 1971, trú tại tổ 5",
+        "Trong 10 tháng năm 2020,", "SN 1971, trú tại tổ 5", "phá chuyên án chung 924Đ,",
     ],
 )
 def test_not_quantities(text: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.structure import find_footnotes, make_view, page_number_spans, segment, sentences
+from kg.structure import find_footnotes, layout, make_view, page_number_spans, segment, sentences
 
 DOCS = Path(__file__).resolve().parent.parent / "data" / "documents"
 
@@ -93,3 +93,19 @@ def test_seed_footnotes_have_anchors(name: str) -> None:
         anchored = sum(f.anchor_start is not None for f in fns)
         assert anchored / len(fns) >= 0.85
         assert all(f.anchor_start is None or f.anchor_start < f.start for f in fns)
+
+
+def test_markdown_marks_dropped_only_where_they_are_marks() -> None:
+    text = "## Tiêu đề\n\n**Công an tỉnh** bắt 5 đối tượng # không phải tiêu đề <sup>1</sup>\n  ### Mục"
+    v = make_view(text)
+    assert v.text == "Tiêu đề Công an tỉnh bắt 5 đối tượng # không phải tiêu đề 1 Mục"
+    i = v.text.index("bắt")
+    assert text[v.orig(i) : v.orig(i) + 3] == "bắt"
+
+
+def test_layout_is_shared_and_segments_are_copies() -> None:
+    assert layout(PDF_TEXT) is layout(PDF_TEXT)
+    assert sentences(PDF_TEXT) == sentences(PDF_TEXT, make_view(PDF_TEXT, layout(PDF_TEXT).dropped))
+    first = segment(PDF_TEXT)
+    first[0].end = 0  # a caller changing its list does not change the next caller's
+    assert segment(PDF_TEXT)[0].end == len(PDF_TEXT)
