@@ -234,8 +234,14 @@ def instrument_iri(inst: Instrument) -> URIRef:
             jurisdiction=inst.jurisdiction,
             year=inst.year,
             name=inst.name,
+            issuer=issuer_scope(inst.issuer, inst.jurisdiction) if inst.local else None,
         )
     )
+
+
+def issuer_scope(issuer: str | None, jurisdiction: str | None) -> str | None:
+    """The issuing body's IRI, as a local instrument's identity uses it."""
+    return _resolve_body(issuer, Here(jurisdiction)).iri if issuer else None
 
 
 def _instrument_label(type_name: str | None, notation: str | None, name: str | None) -> str:
@@ -265,7 +271,7 @@ def _instrument_triples(subject: URIRef, inst: Instrument, here: Here) -> Iterat
         yield (subject, KGO.year, Literal(year, datatype=XSD.integer))
         yield (subject, KGO.yearInferred, Literal(inst.year_inferred))
     if inst.issuer:
-        yield from _issuer_triples(subject, inst.issuer, Here(inst.jurisdiction or here.province, here.level))
+        yield from _issuer_triples(subject, inst.issuer, Here(inst.jurisdiction or here.province))
         yield (subject, KGO.issuerInferred, Literal(inst.issuer_inferred))
     if inst.jurisdiction:
         yield from _place_link(subject, KGO.jurisdiction, inst.jurisdiction)
@@ -409,8 +415,9 @@ def _canonical_alias(header: DocumentHeader, own: Instrument | None) -> URIRef |
     local = _document_is_local(header, own)
     jurisdiction = (own.jurisdiction if own else None) or header.province
     year = (own.year if own else None) or _document_year(header)
+    issuer = issuer_scope(header.issuer, jurisdiction) if local else None
     return URIRef(
-        iri.instrument(header.notation, local=local, jurisdiction=jurisdiction, year=year)
+        iri.instrument(header.notation, local=local, jurisdiction=jurisdiction, year=year, issuer=issuer)
     )
 
 
@@ -436,7 +443,7 @@ def _header_triples(
         yield (subject, KGO.year, Literal(year, datatype=XSD.integer))
         yield (subject, KGO.yearInferred, Literal(False))
     if header.issuer:
-        yield from _issuer_triples(subject, header.issuer, Here(header.province, header.level))
+        yield from _issuer_triples(subject, header.issuer, Here(header.province))
         yield (subject, KGO.issuerInferred, Literal(False))
     if header.province and local:
         yield from _place_link(subject, KGO.jurisdiction, header.province)

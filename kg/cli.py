@@ -225,6 +225,22 @@ def format_result(result: Any, fmt: str) -> str:
     help="Read the query from a file.",
 )
 @click.option(
+    "-n",
+    "--named",
+    default=None,
+    metavar="NAME",
+    help="Run a named question from queries/ (see --list).",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the named question (bound as an RDF term, never pasted as text).",
+)
+@click.option("--list", "list_named", is_flag=True, help="List the named questions and exit.")
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json", "csv"]),
@@ -232,22 +248,48 @@ def format_result(result: Any, fmt: str) -> str:
     show_default=True,
 )
 @click.pass_context
-def query(ctx: click.Context, sparql: str | None, query_file: Any, fmt: str) -> None:
+def query(
+    ctx: click.Context,
+    sparql: str | None,
+    query_file: Any,
+    named: str | None,
+    params: tuple[str, ...],
+    list_named: bool,
+    fmt: str,
+) -> None:
     """Run a SPARQL query over all documents (the default graph is their union).
 
     \b
     Example:
       kg query 'PREFIX eli: <http://data.europa.eu/eli/ontology#>
                 SELECT ?n WHERE { ?i eli:id_local ?n } LIMIT 10'
-      kg query -f queries/unimplemented.rq --format csv
+      kg query -f queries/directives-without-plan.rq --format csv
+      kg query -n directives-without-plan -p province="Lai Châu"
     """
+    from kg.queries import coerce_params, get_query, load_queries, run
+
+    if list_named:
+        for q in load_queries().values():
+            args = " ".join(f"{p.name}={p.kind}" + ("" if p.required else "?") for p in q.params)
+            click.echo(f"{q.name}  {args}\n    {q.title}")
+        return
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"--param takes KEY=VALUE, not {item!r}")
+        values[key.strip()] = value
     if query_file is not None:
         sparql = query_file.read()
-    if not sparql:
-        raise click.UsageError("give a SPARQL query or -f FILE")
+    if not sparql and not named:
+        raise click.UsageError("give a SPARQL query, -f FILE or -n NAME")
     store = _open(ctx, read_only=True)
     try:
-        result = store.query(sparql)
+        if named:
+            nq = get_query(named)
+            result = run(store, nq, coerce_params(store, nq, values))
+        else:
+            result = store.query(sparql or "")
     finally:
         store.close()
     click.echo(format_result(result, fmt))
@@ -259,23 +301,36 @@ def query(ctx: click.Context, sparql: str | None, query_file: Any, fmt: str) -> 
 @main.command(context_settings=CONTEXT)
 @click.argument("notation")
 @click.option("--up", is_flag=True, help="Show the chain above (what it implements), not below.")
-@click.option("--depth", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option("--depth", type=click.IntRange(0, 20), default=5, show_default=True)
 @click.option(
     "--format", "fmt", type=click.Choice(["tree", "json"]), default="tree", show_default=True
 )
 @click.option(
     "--iri", default=None, help="Pick one instrument when a local notation names several."
 )
+@click.option("--province", default=None, help="Only this province's local instruments.")
+@click.option("--year", type=int, default=None, help="Only local instruments of this year.")
 @click.pass_context
 def lineage(
-    ctx: click.Context, notation: str, up: bool, depth: int, fmt: str, iri: str | None
+    ctx: click.Context,
+    notation: str,
+    up: bool,
+    depth: int,
+    fmt: str,
+    iri: str | None,
+    province: str | None,
+    year: int | None,
 ) -> None:
     """Show what implements an instrument (downstream), or what it implements (--up).
+
+    NOTATION may also be an instrument's or an activity's IRI (an activity: the chain above
+    it, with --up). The tree is the one GET /api/lineage/{notation} answers.
 
     \b
     Example:
       kg lineage 48-CT/TW
       kg lineage 3086/KH-UBND --up --format json
+      kg lineage 3086/KH-UBND --province "Lai Châu" --year 2019
     """
     from kg.lineage import lineage as run_lineage
     from kg.lineage import render_tree
@@ -283,7 +338,13 @@ def lineage(
     store = _open(ctx, read_only=True)
     try:
         result = run_lineage(
-            store, notation, direction="up" if up else "down", depth=depth, iri=iri
+            store,
+            notation,
+            direction="up" if up else "down",
+            depth=depth,
+            iri=iri,
+            province=province,
+            year=year,
         )
     finally:
         store.close()
@@ -450,3 +511,60 @@ def evaluate_cmd(gold_dir: Path, docs_dir: Path, quiet: bool) -> None:
     if quiet:
         text = text.split("\n\nmisses")[0]
     click.echo(text)
+
+
+# --------------------------------------------------------------------------- synth / bench
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "1e5", "1e6", "1e7"]),
+    default="1e5",
+    show_default=True,
+    help="About how many triples.",
+)
+@click.option("--no-documents", is_flag=True, help="Write only the RDF (corpus.nq).")
+@click.option("--no-rdf", is_flag=True, help="Write only the documents and their truth.")
+def synth(out_dir: Path, seed: int, scale: str, no_documents: bool, no_rdf: bool) -> None:
+    """Generate a synthetic national corpus (documents with known facts, and N-Quads).
+
+    \b
+    Example:
+      kg synth var/synth --seed 1 --scale 1e6 --no-documents
+    """
+    from kg.synth import generate
+
+    report = generate(
+        out_dir, seed=seed, scale=scale, write_documents=not no_documents, write_rdf=not no_rdf
+    )
+    click.echo(
+        f"{report.documents} documents, {report.triples} triples in {report.seconds:.1f}s "
+        f"→ {out_dir}",
+        err=True,
+    )
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--quick", is_flag=True, help="A smaller run (10^5 triples, < 3 minutes).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("bench/results.json"),
+    show_default=True,
+)
+@click.option("--no-virtuoso", is_flag=True, help="Skip the Virtuoso comparison.")
+def bench(quick: bool, output: Path, no_virtuoso: bool) -> None:
+    """Measure extraction, ingest, bulk load, queries and HTTP load; print a table.
+
+    \b
+    Example:
+      kg bench --quick
+    """
+    from kg.bench import render_table, run_bench
+
+    results = run_bench(quick, output, with_virtuoso=not no_virtuoso)
+    click.echo(render_table(results))

@@ -4,9 +4,11 @@ Identity rules (DESIGN.md, "Identity"):
 
 - a *central* instrument (…/TW, NĐ-CP, CT-TTg, TT-BCA, QH…) names one instrument nationwide,
   so its IRI is its canonical notation alone;
-- a *local* instrument (KH-UBND, CTr/TU, KH-BCĐ …) is only unique inside one jurisdiction and
-  one year, because local numbering restarts every year in every body, so its IRI carries the
-  jurisdiction and the year (``unknown`` when neither the text nor the citing document gives one);
+- a *local* instrument (KH-UBND, CTr/TU, KH-BCĐ …) is only unique inside one jurisdiction,
+  one issuing body and one year, because local numbering restarts every year in every body, so
+  its IRI carries the jurisdiction, the year (``unknown`` when neither the text nor the citing
+  document gives one) and the issuing body when it is known (a district's "12/KH-UBND" is not
+  the province's);
 - an instrument cited only by name gets an IRI from its name;
 - a document's IRI (which is also the IRI of its named graph) comes from its content hash.
 """
@@ -69,8 +71,12 @@ def instrument(
     jurisdiction: str | None = None,
     year: int | None = None,
     name: str | None = None,
+    issuer: str | None = None,
 ) -> str:
-    """The IRI of an instrument; see the module docstring for the identity rules."""
+    """The IRI of an instrument; see the module docstring for the identity rules.
+
+    ``issuer`` is the issuing body's IRI (or name); only local instruments use it.
+    """
     if notation is None:
         if not name:
             raise ValueError("an instrument needs a notation or a name")
@@ -78,7 +84,8 @@ def instrument(
     if not local:
         return f"{BASE}instrument/{slug(notation)}"
     scope = slug(jurisdiction) if jurisdiction else "unknown"
-    return f"{BASE}instrument/{scope}/{year if year else 'unknown'}/{slug(notation)}"
+    by = f"{slug(issuer.rsplit('/', 1)[-1])}/" if issuer else ""
+    return f"{BASE}instrument/{scope}/{year if year else 'unknown'}/{by}{slug(notation)}"
 
 
 def document(sha256: str) -> str:

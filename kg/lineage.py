@@ -1,25 +1,47 @@
 """Lineage look-ups: what implements an instrument (down), or what it implements (up).
 
-Every query starts from bound instrument IRIs (``VALUES``) and walks one hop, so the cost is
-proportional to the answer, never to the size of the graph. A document that states its own
-notation is both a document node and, via ``prov:alternateOf``, the instrument other
-documents cite; both IRIs are treated as one node so links stated on either side meet.
+The walk is breadth-first and batched: each level costs a fixed handful of queries, each
+anchored on the IRIs of that level (``VALUES``), so the cost follows the size of the answer,
+never the size of the graph. A document that states its own notation is both a document node
+and, via ``prov:alternateOf``, the instrument other documents cite; both IRIs are one node of
+the tree, so links stated on either side meet.
 
 A local notation (KH-UBND, CTr/TU …) restarts every year in every province, so one notation
-may name several instruments; then the caller gets the candidates, not a guess.
+may name several instruments; then the caller gets the candidates and how to pick one
+(province, year or IRI), not a guess.
+
+IRIs put into the queries come from the store itself or are validated by pyoxigraph before
+use (:func:`_values`), and the one user string (a notation) is written as an escaped literal,
+so nothing a user types can change a query's shape.
 """
 
 from __future__ import annotations
 
-import json
+import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from rdflib.term import Node
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib import Literal as RdfLiteral
 
+from kg import iri as kiri
 from kg.errors import KGError
 from kg.store import Store
-from kg.vocab import DCTERMS, ELI, KGO, ORG, PROV, QB, RDFS, SKOS
+from kg.vocab import (
+    DCTERMS,
+    ELI,
+    KGO,
+    ORG,
+    PROV,
+    QB,
+    RDF,
+    RDFS,
+    SKOS,
+    XSD,
+    bind_prefixes,
+)
 
 Direction = Literal["down", "up"]
 
@@ -28,6 +50,8 @@ LINK_RELATIONS = {
     str(ELI.based_on): "based_on",
     str(KGO.reviews): "reviews",
 }
+RELATION_PROPERTY = {name: URIRef(prop) for prop, name in LINK_RELATIONS.items()}
+MAX_DEPTH = 20
 
 PREFIXES = f"""PREFIX kgo: <{KGO}>
 PREFIX eli: <{ELI}>
@@ -41,15 +65,18 @@ PREFIX qb: <{QB}>
 
 
 class NotationNotFound(KGError):
-    """No instrument in the store carries the notation."""
+    """No instrument (or activity) in the store answers to the reference."""
 
 
 @dataclass(frozen=True)
 class EvidenceRef:
-    document: str | None
+    document: str | None  # file name
     quote: str | None
     start: int | None
     end: int | None
+    iri: str | None = None  # the kgo:Evidence node
+    fact: str | None = None  # the link, activity or observation it supports
+    document_iri: str | None = None
 
 
 @dataclass
@@ -61,6 +88,9 @@ class LineageNode:
     evidence: list[EvidenceRef] = field(default_factory=list)
     children: list[LineageNode] = field(default_factory=list)
     notation: str | None = None
+    local: bool | None = None
+    jurisdiction: str | None = None
+    year: int | None = None
 
 
 @dataclass
@@ -70,6 +100,7 @@ class Candidate:
     label: str
     jurisdiction: str | None
     year: int | None
+    local: bool | None = None
 
 
 @dataclass
@@ -79,35 +110,62 @@ class LineageTree:
     depth: int
     root: LineageNode | None = None
     candidates: list[Candidate] = field(default_factory=list)
+    province: str | None = None
+    year: int | None = None
+    hint: str | None = None  # how to choose among candidates
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
+@dataclass
+class _Filter:
+    """Province / year restriction on the local instruments and activities of a tree."""
+
+    province: str | None = None  # folded place name, or None
+    year: int | None = None
+
+    def keeps(self, local: bool | None, jurisdiction: str | None, year: int | None) -> bool:
+        if local is False:  # central instruments belong to every province and carry the walk
+            return True
+        if self.province is not None and (
+            jurisdiction is None or kiri.fold(jurisdiction).strip() != self.province
+        ):
+            return False
+        return self.year is None or year == self.year
+
+
 # --------------------------------------------------------------------------- helpers
 
 
-def _q(store: Store, sparql: str) -> list[dict[str, Node | None]]:
-    return store.query(PREFIXES + sparql).rows
+def _q(store: Store, sparql: str) -> list[dict[str, Any]]:
+    from kg.queries import select_plain
+
+    return select_plain(store, PREFIXES + sparql)
 
 
 def _lit(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """An escaped SPARQL string literal (pyoxigraph writes the N-Triples form)."""
+    return str(ox.Literal(value))
 
 
-def _values(iris: list[str] | set[str]) -> str:
-    return " ".join(f"<{i}>" for i in sorted(iris))
+def _values(iris: Iterable[str]) -> str:
+    return " ".join(str(ox.NamedNode(i)) for i in sorted(set(iris)))
 
 
-def _s(term: Node | None) -> str | None:
+def _s(term: Any) -> str | None:
     return None if term is None else str(term)
 
 
-def _int(term: Node | None) -> int | None:
+def _int(term: Any) -> int | None:
     try:
         return None if term is None else int(str(term))
     except ValueError:
         return None
+
+
+def _bool(term: Any) -> bool | None:
+    return None if term is None else str(term).lower() in ("true", "1")
 
 
 def _normalise(notation: str) -> str:
@@ -119,33 +177,48 @@ def _normalise(notation: str) -> str:
     return canonical(notation)
 
 
+def is_iri(ref: str) -> bool:
+    return bool(re.match(r"^https?://\S+$", ref))
+
+
 # --------------------------------------------------------------------------- identity
 
 
-def _aliases(store: Store, iris: set[str]) -> set[str]:
-    """The IRIs linked to ``iris`` by prov:alternateOf, in either direction (one hop)."""
+def _alias_map(store: Store, iris: Iterable[str]) -> dict[str, str]:
+    """Every IRI of ``iris`` and its prov:alternateOf partners → one canonical key.
+
+    The key is the cited instrument IRI (not the document node), because that is the IRI
+    other documents use.
+    """
+    iris = set(iris)
+    if not iris:
+        return {}
     rows = _q(
         store,
-        f"""SELECT DISTINCT ?o WHERE {{
+        f"""SELECT DISTINCT ?d ?c WHERE {{
           VALUES ?i {{ {_values(iris)} }}
-          {{ ?i prov:alternateOf ?o }} UNION {{ ?o prov:alternateOf ?i }}
+          {{ ?i prov:alternateOf ?c BIND(?i AS ?d) }} UNION {{ ?d prov:alternateOf ?i BIND(?i AS ?c) }}
         }}""",
     )
-    return set(iris) | {str(r["o"]) for r in rows if r["o"] is not None}
+    out = {i: i for i in iris}
+    for r in rows:
+        doc, canon = str(r["d"]), str(r["c"])
+        out[doc] = canon
+        out[canon] = canon
+    for i in iris:  # an IRI given as a document resolves to its canonical partner
+        out[i] = out.get(out[i], out[i])
+    return out
 
 
-def _canonical(store: Store, iri: str) -> str:
-    """A document node stands for the instrument IRI other documents cite."""
-    rows = _q(store, f"SELECT ?o WHERE {{ <{iri}> prov:alternateOf ?o }} LIMIT 1")
-    return str(rows[0]["o"]) if rows and rows[0]["o"] is not None else iri
-
-
-def find_instruments(store: Store, notation: str) -> list[Candidate]:
-    """Instruments whose eli:id_local equals ``notation`` (case-insensitively)."""
+def find_instruments(
+    store: Store, notation: str, *, province: str | None = None, year: int | None = None
+) -> list[Candidate]:
+    """Instruments whose eli:id_local equals ``notation`` (case-insensitively as a fallback)."""
     wanted = _normalise(notation)
-    select = """SELECT DISTINCT ?i ?n ?label ?jur ?year WHERE {
+    select = """SELECT DISTINCT ?i ?n ?label ?jur ?year ?local WHERE {
           %s
           OPTIONAL { ?i rdfs:label ?label }
+          OPTIONAL { ?i kgo:isLocal ?local }
           OPTIONAL { ?i kgo:jurisdiction/skos:prefLabel ?jur }
           OPTIONAL { ?i kgo:year ?year }
         }"""
@@ -155,150 +228,360 @@ def find_instruments(store: Store, notation: str) -> list[Candidate]:
             store,
             select % f"?i eli:id_local ?n . FILTER(LCASE(STR(?n)) = LCASE({_lit(wanted)}))",
         )
+    canon = _alias_map(store, {str(r["i"]) for r in rows})
     merged: dict[str, Candidate] = {}
     for r in rows:
-        iri = _canonical(store, str(r["i"]))
-        if iri not in merged:
-            merged[iri] = Candidate(
-                iri, str(r["n"]), _s(r["label"]) or str(r["n"]), _s(r["jur"]), _int(r["year"])
+        key = canon.get(str(r["i"]), str(r["i"]))
+        cand = merged.get(key)
+        if cand is None:
+            merged[key] = Candidate(
+                key,
+                str(r["n"]),
+                _s(r["label"]) or str(r["n"]),
+                _s(r["jur"]),
+                _int(r["year"]),
+                _bool(r["local"]),
             )
-    return sorted(merged.values(), key=lambda c: c.iri)
+        else:  # the document node may know what the citation did not
+            cand.jurisdiction = cand.jurisdiction or _s(r["jur"])
+            cand.year = cand.year if cand.year is not None else _int(r["year"])
+    found = sorted(merged.values(), key=lambda c: c.iri)
+    flt = _Filter(kiri.fold(province).strip() if province else None, year)
+    if province or year is not None:
+        found = [c for c in found if flt.keeps(c.local, c.jurisdiction, c.year)]
+    return found
 
 
 # --------------------------------------------------------------------------- evidence
 
 
-def _evidence_rows(store: Store, subject_filter: str) -> list[EvidenceRef]:
+def _evidence(
+    store: Store, facts_pattern: str, key_var: str = "f"
+) -> dict[str, list[EvidenceRef]]:
+    """Evidence of many facts in one query, grouped by ``?{key_var}``."""
     rows = _q(
         store,
-        f"""SELECT DISTINCT ?name ?quote ?start ?end WHERE {{
-          {subject_filter}
-          ?ev kgo:quote ?quote .
-          OPTIONAL {{ ?ev kgo:start ?start }} OPTIONAL {{ ?ev kgo:end ?end }}
-          OPTIONAL {{ ?ev kgo:inDocument ?doc . OPTIONAL {{ ?doc kgo:fileName ?name }} }}
-        }} ORDER BY ?name ?start""",
+        f"""SELECT DISTINCT ?{key_var} ?fact ?ev ?quote ?start ?end ?doc ?name WHERE {{
+          {facts_pattern}
+          ?ev kgo:quote ?quote ; kgo:start ?start ; kgo:end ?end ; kgo:inDocument ?doc .
+          OPTIONAL {{ ?doc kgo:fileName ?name }}
+        }}""",
+    )
+    out: dict[str, list[EvidenceRef]] = {}
+    for r in rows:
+        ref = EvidenceRef(
+            _s(r["name"]),
+            _s(r["quote"]),
+            _int(r["start"]),
+            _int(r["end"]),
+            _s(r["ev"]),
+            _s(r["fact"]),
+            _s(r["doc"]),
+        )
+        out.setdefault(str(r[key_var]), []).append(ref)
+    for refs in out.values():
+        refs.sort(key=lambda e: (e.document or "", e.start or 0))
+    return out
+
+
+# --------------------------------------------------------------------------- one level
+
+
+@dataclass(frozen=True)
+class _Edge:
+    parent: str  # canonical key of the node already in the tree
+    neighbour: str  # IRI as stored
+    relation: str  # relation IRI
+    label: str | None
+    notation: str | None
+    local: bool | None
+    jurisdiction: str | None
+    year: int | None
+
+
+def _neighbours(store: Store, aliases: dict[str, str], direction: Direction) -> list[_Edge]:
+    values = " ".join(f"<{r}>" for r in LINK_RELATIONS)
+    pattern = "?n ?rel ?x" if direction == "down" else "?x ?rel ?n"
+    rows = _q(
+        store,
+        f"""SELECT DISTINCT ?x ?n ?rel ?label ?notation ?local ?jur ?year WHERE {{
+          VALUES ?x {{ {_values(aliases)} }} VALUES ?rel {{ {values} }}
+          {pattern} .
+          OPTIONAL {{ ?n rdfs:label ?label }} OPTIONAL {{ ?n eli:id_local ?notation }}
+          OPTIONAL {{ ?n kgo:isLocal ?local }} OPTIONAL {{ ?n kgo:year ?year }}
+          OPTIONAL {{ ?n kgo:jurisdiction/skos:prefLabel ?jur }}
+        }}""",
     )
     return [
-        EvidenceRef(_s(r["name"]), _s(r["quote"]), _int(r["start"]), _int(r["end"])) for r in rows
+        _Edge(
+            aliases[str(r["x"])],
+            str(r["n"]),
+            str(r["rel"]),
+            _s(r["label"]),
+            _s(r["notation"]),
+            _bool(r["local"]),
+            _s(r["jur"]),
+            _int(r["year"]),
+        )
+        for r in rows
     ]
 
 
 def _link_evidence(
-    store: Store, source: set[str], target: set[str], relation: str
-) -> list[EvidenceRef]:
-    return _evidence_rows(
+    store: Store, pairs: set[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], list[EvidenceRef]]:
+    """Evidence of links given as (source IRI, target IRI, relation IRI) triples."""
+    if not pairs:
+        return {}
+    rows_in = " ".join(f"(<{s}> <{t}> <{r}>)" for s, t, r in sorted(pairs))
+    found = _evidence(
         store,
-        f"""VALUES ?src {{ {_values(source)} }} VALUES ?tgt {{ {_values(target)} }}
-          ?link kgo:source ?src ; kgo:target ?tgt ; kgo:relation <{relation}> ;
-                kgo:evidence ?ev .""",
+        f"""VALUES (?src ?tgt ?rel) {{ {rows_in} }}
+          ?fact kgo:source ?src ; kgo:target ?tgt ; kgo:relation ?rel ; kgo:evidence ?ev .
+          BIND(CONCAT(STR(?src), " ", STR(?tgt), " ", STR(?rel)) AS ?f)""",
     )
+    return {tuple(k.split(" ")): v for k, v in found.items()}  # type: ignore[misc]
+
+
+def _activities(
+    store: Store, aliases: dict[str, str], flt: _Filter
+) -> dict[str, list[LineageNode]]:
+    """Activities driven by any of ``aliases``, with bodies and observations, by parent key."""
+    rows = _q(
+        store,
+        f"""SELECT DISTINCT ?x ?a ?desc ?jur ?year WHERE {{
+          VALUES ?x {{ {_values(aliases)} }}
+          ?a prov:wasInfluencedBy ?x ; a prov:Activity .
+          OPTIONAL {{ ?a dcterms:description ?desc }}
+          OPTIONAL {{ ?a kgo:reportedIn ?doc .
+                     OPTIONAL {{ ?doc kgo:jurisdiction/skos:prefLabel ?jur }}
+                     OPTIONAL {{ ?doc kgo:year ?year }} }}
+        }}""",
+    )
+    filtering = flt.province is not None or flt.year is not None
+    kept = [r for r in rows if not filtering or flt.keeps(None, _s(r["jur"]), _int(r["year"]))]
+    acts = sorted({str(r["a"]) for r in kept})
+    if not acts:
+        return {}
+    evidence = _evidence(store, f"VALUES ?f {{ {_values(acts)} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)")
+    bodies = _bodies(store, acts)
+    observations = _observations(store, acts)
+    out: dict[str, list[LineageNode]] = {}
+    seen: set[tuple[str, str]] = set()
+    for r in sorted(kept, key=lambda r: str(r["a"])):
+        parent, a = aliases[str(r["x"])], str(r["a"])
+        if (parent, a) in seen:
+            continue
+        seen.add((parent, a))
+        node = LineageNode(a, _s(r["desc"]) or a, "activity", "drives")
+        node.evidence = evidence.get(a, [])
+        node.children = bodies.get(a, []) + observations.get(a, [])
+        out.setdefault(parent, []).append(node)
+    return out
+
+
+def _bodies(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]:
+    rows = _q(
+        store,
+        f"""SELECT ?a ?b (SAMPLE(?l) AS ?label) WHERE {{
+          VALUES ?a {{ {_values(activities)} }}
+          ?a prov:wasAssociatedWith ?b . OPTIONAL {{ ?b skos:prefLabel ?l }}
+        }} GROUP BY ?a ?b ORDER BY ?a ?b""",
+    )
+    out: dict[str, list[LineageNode]] = {}
+    for r in rows:
+        node = LineageNode(str(r["b"]), _s(r["label"]) or str(r["b"]), "body", "carried_out_by")
+        out.setdefault(str(r["a"]), []).append(node)
+    return out
+
+
+def _observations(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]:
+    rows = _q(
+        store,
+        f"""SELECT ?a ?o ?value ?unit (SAMPLE(?m) AS ?measure) WHERE {{
+          VALUES ?a {{ {_values(activities)} }}
+          ?o prov:wasGeneratedBy ?a .
+          OPTIONAL {{ ?o kgo:value ?value }} OPTIONAL {{ ?o kgo:unit ?unit }}
+          OPTIONAL {{ ?o kgo:measure/skos:prefLabel ?m }}
+        }} GROUP BY ?a ?o ?value ?unit ORDER BY ?a ?o""",
+    )
+    obs = sorted({str(r["o"]) for r in rows})
+    evidence = (
+        _evidence(store, f"VALUES ?f {{ {_values(obs)} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)")
+        if obs
+        else {}
+    )
+    out: dict[str, list[LineageNode]] = {}
+    for r in rows:
+        o = str(r["o"])
+        label = " ".join(x for x in (_s(r["value"]), _s(r["unit"]), _s(r["measure"])) if x)
+        node = LineageNode(o, label or o, "observation", "resulted_in")
+        node.evidence = evidence.get(o, [])
+        out.setdefault(str(r["a"]), []).append(node)
+    return out
 
 
 # --------------------------------------------------------------------------- walking
 
 
-def _linked_instruments(
-    store: Store, iris: set[str], direction: Direction
-) -> list[tuple[str, str, str | None, str | None]]:
-    """(neighbour IRI, relation IRI, label, notation) one hop away, anchored on ``iris``."""
-    values = " ".join(f"<{r}>" for r in LINK_RELATIONS)
-    pattern = "?n ?rel ?x" if direction == "down" else "?x ?rel ?n"
-    rows = _q(
-        store,
-        f"""SELECT DISTINCT ?n ?rel ?label ?notation WHERE {{
-          VALUES ?x {{ {_values(iris)} }} VALUES ?rel {{ {values} }}
-          {pattern} .
-          OPTIONAL {{ ?n rdfs:label ?label }} OPTIONAL {{ ?n eli:id_local ?notation }}
-        }}""",
-    )
-    return [(str(r["n"]), str(r["rel"]), _s(r["label"]), _s(r["notation"])) for r in rows]
-
-
-def _activities(store: Store, iris: set[str]) -> list[LineageNode]:
-    rows = _q(
-        store,
-        f"""SELECT DISTINCT ?a ?desc WHERE {{
-          VALUES ?x {{ {_values(iris)} }}
-          {{ ?a prov:wasInfluencedBy ?x }}
-          UNION {{ ?a prov:qualifiedAssociation/prov:hadPlan ?x }}
-          ?a a prov:Activity .
-          OPTIONAL {{ ?a dcterms:description ?desc }}
-        }} ORDER BY ?a""",
-    )
-    out = []
-    for r in rows:
-        a = str(r["a"])
-        node = LineageNode(a, _s(r["desc"]) or a, "activity", "drives")
-        node.evidence = _evidence_rows(store, f"<{a}> kgo:evidence ?ev .")
-        node.children = _bodies(store, a) + _observations(store, a)
-        out.append(node)
-    return out
-
-
-def _bodies(store: Store, activity: str) -> list[LineageNode]:
-    rows = _q(
-        store,
-        f"""SELECT DISTINCT ?b ?label WHERE {{
-          <{activity}> prov:wasAssociatedWith ?b .
-          OPTIONAL {{ ?b skos:prefLabel ?label }}
-        }} ORDER BY ?b""",
-    )
-    return [
-        LineageNode(str(r["b"]), _s(r["label"]) or str(r["b"]), "body", "carried_out_by")
-        for r in rows
-    ]
-
-
-def _observations(store: Store, activity: str) -> list[LineageNode]:
-    rows = _q(
-        store,
-        f"""SELECT DISTINCT ?o ?value ?unit ?measure WHERE {{
-          ?o prov:wasGeneratedBy <{activity}> .
-          OPTIONAL {{ ?o kgo:value ?value }} OPTIONAL {{ ?o kgo:unit ?unit }}
-          OPTIONAL {{ ?o kgo:measure/skos:prefLabel ?measure }}
-        }} ORDER BY ?o""",
-    )
-    out = []
-    for r in rows:
-        o = str(r["o"])
-        label = " ".join(x for x in (_s(r["value"]), _s(r["unit"])) if x)
-        if r["measure"] is not None:
-            label = f"{label} {r['measure']}".strip()
-        node = LineageNode(o, label or o, "observation", "resulted_in")
-        node.evidence = _evidence_rows(store, f"<{o}> kgo:evidence ?ev .")
-        out.append(node)
-    return out
-
-
-def _expand(
+def expand(
     store: Store,
-    node: LineageNode,
+    root: LineageNode,
     direction: Direction,
     depth: int,
     visited: set[str],
+    *,
+    province: str | None = None,
+    year: int | None = None,
 ) -> None:
-    group = _aliases(store, {node.iri})
-    visited |= group
-    if direction == "down":
-        node.children.extend(_activities(store, group))
-    if depth <= 0:
-        return
-    children: dict[tuple[str, str], LineageNode] = {}
-    for neighbour, rel, label, notation in _linked_instruments(store, group, direction):
-        iri = _canonical(store, neighbour)
-        if iri in visited or (iri, rel) in children:
+    """Grow ``root`` in place, level by level, ``depth`` links deep (activities below each)."""
+    flt = _Filter(kiri.fold(province).strip() if province else None, year)
+    aliases = _alias_map(store, {root.iri})
+    root_key = aliases.get(root.iri, root.iri)
+    nodes: dict[str, LineageNode] = {root_key: root}
+    frontier = {root_key}
+    visited |= set(aliases) | {root_key}
+    for level in range(depth + 1):
+        level_aliases = {a: k for a, k in aliases.items() if k in frontier}
+        if direction == "down":
+            for key, acts in _activities(store, level_aliases, flt).items():
+                nodes[key].children.extend(acts)
+        if level == depth:
+            break
+        edges = _neighbours(store, level_aliases, direction)
+        canon = _alias_map(store, {e.neighbour for e in edges})
+        children: dict[tuple[str, str], tuple[LineageNode, _Edge]] = {}
+        for edge in sorted(edges, key=lambda e: (e.parent, e.neighbour, e.relation)):
+            key = canon.get(edge.neighbour, edge.neighbour)
+            if key in visited or not flt.keeps(edge.local, edge.jurisdiction, edge.year):
+                continue
+            known = children.get((key, edge.relation))
+            if known is not None:
+                _merge_facts(known[0], edge)
+                continue
+            child = LineageNode(
+                key,
+                edge.label or edge.notation or key,
+                "instrument",
+                LINK_RELATIONS[edge.relation],
+                notation=edge.notation,
+                local=edge.local,
+                jurisdiction=edge.jurisdiction,
+                year=edge.year,
+            )
+            children[(key, edge.relation)] = (child, edge)
+        pairs = _evidence_pairs(children.values(), aliases, canon, direction)
+        evidence = _link_evidence(store, pairs)
+        frontier = set()
+        for (key, rel), (child, edge) in children.items():
+            if key in visited:  # reached from two parents at this level: keep the first
+                continue
+            visited.add(key)
+            child.evidence = _collect(evidence, aliases, canon, edge.parent, key, rel, direction)
+            nodes[edge.parent].children.append(child)
+            nodes[key] = child
+            frontier.add(key)
+        if not frontier:
+            break
+        aliases = {a: k for a, k in canon.items() if k in frontier}
+        visited |= set(aliases)
+
+
+def _merge_facts(node: LineageNode, edge: _Edge) -> None:
+    node.notation = node.notation or edge.notation
+    node.jurisdiction = node.jurisdiction or edge.jurisdiction
+    node.year = node.year if node.year is not None else edge.year
+
+
+def _evidence_pairs(
+    children: Iterable[tuple[LineageNode, _Edge]],
+    aliases: dict[str, str],
+    canon: dict[str, str],
+    direction: Direction,
+) -> set[tuple[str, str, str]]:
+    pairs: set[tuple[str, str, str]] = set()
+    for child, edge in children:
+        parents = [a for a, k in aliases.items() if k == edge.parent]
+        mine = [a for a, k in canon.items() if k == child.iri]
+        for p in parents:
+            for c in mine:
+                pairs.add((c, p, edge.relation) if direction == "down" else (p, c, edge.relation))
+    return pairs
+
+
+def _collect(
+    evidence: dict[tuple[str, str, str], list[EvidenceRef]],
+    aliases: dict[str, str],
+    canon: dict[str, str],
+    parent: str,
+    child: str,
+    relation: str,
+    direction: Direction,
+) -> list[EvidenceRef]:
+    out: list[EvidenceRef] = []
+    for (src, tgt, rel), refs in evidence.items():
+        if rel != relation:
             continue
-        src, tgt = ({neighbour}, group) if direction == "down" else (group, {neighbour})
-        child = LineageNode(
-            iri, label or notation or iri, "instrument", LINK_RELATIONS[rel], notation=notation
+        lower, upper = (src, tgt) if direction == "down" else (tgt, src)
+        if canon.get(lower, lower) == child and aliases.get(upper) == parent:
+            out.extend(refs)
+    return sorted(set(out), key=lambda e: (e.document or "", e.start or 0))
+
+
+def _expand(
+    store: Store, node: LineageNode, direction: Direction, depth: int, visited: set[str]
+) -> None:
+    """Kept for callers of the earlier walk (the browser pages)."""
+    expand(store, node, direction, depth, visited)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def activity_root(store: Store, activity: str) -> LineageNode | None:
+    """An activity node with its bodies, observations and evidence (None if unknown)."""
+    rows = _q(
+        store,
+        f"""SELECT ?desc WHERE {{ {_values([activity])} a prov:Activity .
+          OPTIONAL {{ {_values([activity])} dcterms:description ?desc }} }} LIMIT 1""",
+    )
+    if not rows:
+        return None
+    node = LineageNode(activity, _s(rows[0]["desc"]) or activity, "activity")
+    node.evidence = _evidence(
+        store, f"VALUES ?f {{ {_values([activity])} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)"
+    ).get(activity, [])
+    node.children = _bodies(store, [activity]).get(activity, []) + _observations(
+        store, [activity]
+    ).get(activity, [])
+    return node
+
+
+def _activity_up(store: Store, root: LineageNode, depth: int) -> None:
+    """Above an activity: its driving instruments, then the chain above each."""
+    rows = _q(
+        store,
+        f"""SELECT DISTINCT ?p ?label ?notation ?local WHERE {{
+          {_values([root.iri])} prov:wasInfluencedBy ?p .
+          OPTIONAL {{ ?p rdfs:label ?label }} OPTIONAL {{ ?p eli:id_local ?notation }}
+          OPTIONAL {{ ?p kgo:isLocal ?local }}
+        }} ORDER BY ?p""",
+    )
+    canon = _alias_map(store, {str(r["p"]) for r in rows})
+    seen: set[str] = set()
+    visited = {root.iri}
+    for r in rows:
+        key = canon.get(str(r["p"]), str(r["p"]))
+        if key in seen:
+            continue
+        seen.add(key)
+        label = _s(r["label"]) or _s(r["notation"]) or key
+        plan = LineageNode(
+            key, label, "instrument", "driven_by", notation=_s(r["notation"]), local=_bool(r["local"])
         )
-        child.evidence = _link_evidence(store, src, tgt, rel)
-        children[(iri, rel)] = child
-    for child in children.values():
-        if child.iri in visited:  # reached through an earlier sibling's subtree
-            continue
-        _expand(store, child, direction, depth - 1, visited)
-        node.children.append(child)
+        plan.evidence = [e for e in root.evidence]
+        expand(store, plan, "up", max(depth - 1, 0), visited)
+        root.children.append(plan)
 
 
 def lineage(
@@ -308,30 +591,159 @@ def lineage(
     direction: Direction = "down",
     depth: int = 5,
     iri: str | None = None,
+    province: str | None = None,
+    year: int | None = None,
 ) -> LineageTree:
     """The tree below (or above) the instrument named ``notation``.
 
-    Raises :class:`NotationNotFound` when no instrument has that notation; returns the
-    candidates (and no root) when several do, unless ``iri`` picks one of them.
+    ``notation`` may also be an IRI: an instrument's, or an activity's (whose lineage is the
+    chain above it). Raises :class:`NotationNotFound` when nothing answers to it; returns the
+    candidates (and no root) when a notation names several instruments, unless ``iri``,
+    ``province`` or ``year`` narrow them to one.
     """
     if direction not in ("down", "up"):
         raise KGError(f"direction must be 'down' or 'up', not {direction!r}")
-    tree = LineageTree(notation=_normalise(notation), direction=direction, depth=depth)
-    candidates = find_instruments(store, notation)
-    if not candidates:
-        raise NotationNotFound(f"no instrument with notation {notation!r} in the store")
+    depth = max(0, min(depth, MAX_DEPTH))
+    tree = LineageTree(
+        notation=notation, direction=direction, depth=depth, province=province, year=year
+    )
+    if is_iri(notation) and iri is None:
+        activity = activity_root(store, notation)
+        if activity is not None:
+            tree.root = activity
+            if direction == "up":
+                _activity_up(store, activity, depth)
+            return tree
+        iri = notation
+        notation = _notation_of(store, notation) or notation
+    tree.notation = _normalise(notation) if not is_iri(notation) else notation
+    candidates = find_instruments(store, notation, province=province, year=year)
     if iri is not None:
-        candidates = [c for c in candidates if c.iri == iri]
-        if not candidates:
-            raise NotationNotFound(f"no instrument <{iri}> with notation {notation!r} in the store")
+        canon = _alias_map(store, {iri}).get(iri, iri)
+        candidates = [c for c in candidates if c.iri == canon]
+    if not candidates:
+        where = f" in {province}" if province else ""
+        when = f" of {year}" if year is not None else ""
+        raise NotationNotFound(f"no instrument {notation!r}{where}{when} in the store")
     if len(candidates) > 1:
         tree.candidates = candidates
+        tree.hint = (
+            f"{tree.notation} names {len(candidates)} instruments (local numbering restarts "
+            "every year in every province): add province= and/or year=, or iri= with one of "
+            "the candidates' IRIs"
+        )
         return tree
     found = candidates[0]
     tree.notation = found.notation
-    tree.root = LineageNode(found.iri, found.label, "instrument", None, notation=found.notation)
-    _expand(store, tree.root, direction, depth, set())
+    tree.root = LineageNode(
+        found.iri,
+        found.label,
+        "instrument",
+        None,
+        notation=found.notation,
+        jurisdiction=found.jurisdiction,
+        year=found.year,
+    )
+    expand(store, tree.root, direction, depth, set(), province=province, year=year)
     return tree
+
+
+def _notation_of(store: Store, iri: str) -> str | None:
+    rows = _q(
+        store,
+        f"""SELECT ?n WHERE {{ VALUES ?i {{ {_values([iri])} }}
+          {{ ?i eli:id_local ?n }} UNION {{ ?i prov:alternateOf/eli:id_local ?n }}
+          UNION {{ ?d prov:alternateOf ?i . ?d eli:id_local ?n }} }} LIMIT 1""",
+    )
+    return _s(rows[0]["n"]) if rows else None
+
+
+# --------------------------------------------------------------------------- as RDF
+
+
+_EDGE_PROPERTIES = {
+    "drives": PROV.wasInfluencedBy,
+    "driven_by": PROV.wasInfluencedBy,
+    "carried_out_by": PROV.wasAssociatedWith,
+    "resulted_in": PROV.wasGeneratedBy,
+}
+_KIND_CLASS = {
+    "instrument": KGO.Instrument,
+    "activity": PROV.Activity,
+    "body": ORG.Organization,
+    "observation": QB.Observation,
+}
+
+
+def tree_graph(tree: LineageTree) -> Graph:
+    """The tree as RDF in the project's own terms (for Turtle / JSON-LD answers).
+
+    Edges are written as the statements they stand for (child kgo:implements parent going
+    down, activity prov:wasInfluencedBy instrument …); evidence as kgo:Evidence nodes.
+    """
+    graph = bind_prefixes(Graph())
+    if tree.root is None:
+        for c in tree.candidates:
+            node = URIRef(c.iri)
+            graph.add((node, RDF.type, KGO.Instrument))
+            graph.add((node, ELI.id_local, RdfLiteral(c.notation)))
+            graph.add((node, RDFS.label, RdfLiteral(c.label, lang="vi")))
+        return graph
+    stack: list[tuple[LineageNode | None, LineageNode]] = [(None, tree.root)]
+    while stack:
+        parent, node = stack.pop()
+        _node_triples(graph, node)
+        if parent is not None and node.relation:
+            _edge_triple(graph, parent, node, tree.direction)
+        stack.extend((node, child) for child in node.children)
+    return graph
+
+
+def _node_triples(graph: Graph, node: LineageNode) -> None:
+    subject = URIRef(node.iri)
+    graph.add((subject, RDF.type, _KIND_CLASS.get(node.kind, PROV.Entity)))
+    graph.add((subject, RDFS.label, RdfLiteral(node.label, lang="vi")))
+    if node.notation:
+        graph.add((subject, ELI.id_local, RdfLiteral(node.notation)))
+    for ev in node.evidence:
+        if ev.iri is None:
+            continue
+        evn = URIRef(ev.iri)
+        graph.add((URIRef(ev.fact or node.iri), KGO.evidence, evn))
+        graph.add((evn, RDF.type, KGO.Evidence))
+        if ev.quote is not None:
+            graph.add((evn, KGO.quote, RdfLiteral(ev.quote)))
+        if ev.start is not None:
+            graph.add((evn, KGO.start, RdfLiteral(ev.start, datatype=XSD.integer)))
+        if ev.end is not None:
+            graph.add((evn, KGO.end, RdfLiteral(ev.end, datatype=XSD.integer)))
+        if ev.document_iri:
+            graph.add((evn, KGO.inDocument, URIRef(ev.document_iri)))
+            if ev.document:
+                graph.add((URIRef(ev.document_iri), KGO.fileName, RdfLiteral(ev.document)))
+
+
+def _edge_triple(graph: Graph, parent: LineageNode, child: LineageNode, direction: str) -> None:
+    p, c = URIRef(parent.iri), URIRef(child.iri)
+    rel = child.relation or ""
+    if rel in RELATION_PROPERTY:
+        lower, upper = (c, p) if direction == "down" else (p, c)
+        graph.add((lower, RELATION_PROPERTY[rel], upper))
+        for ev in child.evidence:
+            if ev.fact:
+                link = URIRef(ev.fact)
+                graph.add((link, RDF.type, KGO.Link))
+                graph.add((link, KGO.source, lower))
+                graph.add((link, KGO.target, upper))
+                graph.add((link, KGO.relation, RELATION_PROPERTY[rel]))
+        return
+    prop = _EDGE_PROPERTIES.get(rel)
+    if prop is None:
+        return
+    if rel == "drives" or rel == "resulted_in":
+        graph.add((c, prop, p))
+    else:  # driven_by, carried_out_by: the parent (an activity) is the subject
+        graph.add((p, prop, c))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -355,7 +767,7 @@ def _render(node: LineageNode, level: int, lines: list[str]) -> None:
     rel = f"[{node.relation}] " if node.relation else ""
     lines.append(f"{pad}{rel}{node.label}")
     for ev in node.evidence[:1]:
-        quote = (ev.quote or "").replace("\n", " ")
+        quote = " ".join((ev.quote or "").split())
         if len(quote) > 160:
             quote = quote[:157] + "…"
         lines.append(f"{pad}    “{quote}” — {ev.document or '?'}")
@@ -376,9 +788,9 @@ STATS_QUERIES: dict[str, str] = {
 
 
 def store_stats(store: Store) -> dict[str, int]:
-    """The figures ``kg stats`` and ``/healthz`` report."""
+    """The figures ``kg stats``, ``/healthz`` and ``/api/stats`` report."""
     out = {"documents": len(store.document_graphs()), "triples": store.count_triples()}
     for key, sparql in STATS_QUERIES.items():
         rows = _q(store, sparql)
-        out[key] = _int(rows[0]["n"]) or 0 if rows else 0
+        out[key] = (_int(rows[0]["n"]) or 0) if rows else 0
     return out

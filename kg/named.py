@@ -15,6 +15,7 @@ so activities under them can be tied to it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from kg.citations import Citation
@@ -47,7 +48,7 @@ class NamedMention:
 def find_named(view: CleanText, instruments: list[Instrument], citations: list[Citation]) -> list[Instrument]:
     """Named instruments, and extra mentions added to ``instruments`` (updated in place)."""
     text = view.text
-    cited_spans = [(c.start, c.end) for c in citations]
+    cited_starts = [c.start for c in citations]  # in order: citations come sorted
     by_number: dict[tuple[str, str], Instrument] = {}
     for inst in instruments:
         if inst.notation and inst.type:
@@ -69,7 +70,8 @@ def find_named(view: CleanText, instruments: list[Instrument], citations: list[C
         if len(name.split()) >= 2:
             add_named(name, _TYPE_OF_WORD[m.group("word")], m.start(), m.start() + len(name))
     for m in _NUMBERED_NAME.finditer(text):
-        if any(s <= m.start("num") < e for s, e in cited_spans):
+        k = bisect_right(cited_starts, m.start("num")) - 1
+        if k >= 0 and citations[k].start <= m.start("num") < citations[k].end:
             continue
         word, num = m.group("word"), m.group("num")
         target = by_number.get((fold(word), num.lstrip("0")))
@@ -84,10 +86,12 @@ def find_named(view: CleanText, instruments: list[Instrument], citations: list[C
 
 def _resolve_anaphors(view: CleanText, instruments: list[Instrument], citations: list[Citation]) -> None:
     by_key = {i.key: i for i in instruments}
+    ends = [c.end for c in citations]
     for m in _ANAPHOR.finditer(view.text):
         word = fold(m.group("word"))
-        before = [c for c in citations if c.end <= m.start() and c.key in by_key]
-        for c in reversed(before[-12:]):
+        k = bisect_right(ends, m.start())
+        before = [c for c in citations[max(0, k - 12) : k] if c.key in by_key]
+        for c in reversed(before):
             inst = by_key[c.key]
             if inst.type and fold(inst.type).startswith(word):
                 a, b = view.original_span(m.start(), m.end())

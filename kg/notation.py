@@ -183,8 +183,8 @@ def parse(printed: str) -> Notation | None:
     """Split a printed notation; ``None`` when it is not one (no code at all)."""
     text = canonical(printed)
     m = re.match(r"(\d{1,5})([-/])(.*)$", text)
-    if not m:
-        return None
+    if not m or "/" not in text:
+        return None  # every family has a "/": "1112-QĐ-BCA" is a misprint we cannot place
     number, rest = m.group(1), m.group(3)
     year = None
     ym = re.match(r"((?:19|20)\d{2})/(.*)$", rest)

@@ -10,6 +10,8 @@ the CLI, and so that tests can substitute one stage.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -90,7 +92,12 @@ def default_stages() -> Stages:
     from kg.read import read_document
     from kg.validate import validate
 
-    return Stages(read_document, extract, build_graph, validate)
+    def extract_prose(source: SourceDocument) -> Extraction:
+        if not reads_as_prose(source.text):
+            raise ReadError(source.path, "no prose: this does not read as a document (codes or symbols only)")
+        return extract(source)
+
+    return Stages(read_document, extract_prose, build_graph, validate)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -120,7 +127,7 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
     their ``.ttl`` files, except the curated reference data, which is loaded separately.
     """
     given = [Path(p) for p in paths]
-    missing = [p for p in given if not p.exists()]
+    missing = [p for p in given if not os.path.lexists(p)]  # a link loop: let kg.read say so
     if missing:
         raise KGError(f"{missing[0]}: no such file or directory")
     reference = {p.resolve() for p in _reference_files()}
@@ -203,6 +210,22 @@ def _precheck(
         result.warnings.append(f"same content as {twin.name}, already stored; not stored twice")
         return result
     return None
+
+
+# A word of running text: a letter, then lower-case letters only ("Thực", "số", "Bộ"); codes
+# such as "CT/TW" or "XTTg" are not words of prose.
+_PROSE_WORD = re.compile(r"(?<![\w/-])[^\W\d_][a-zà-ỹđ]+(?![\w/-])")
+
+
+def reads_as_prose(text: str, minimum: int = 3) -> bool:
+    """Whether a text has a few words of running text: a file of notation-like tokens alone
+    is refused rather than stored as an empty document."""
+    found = 0
+    for _ in _PROSE_WORD.finditer(text):
+        found += 1
+        if found >= minimum:
+            return True
+    return False
 
 
 def ingest_document(path: Path, store: Store, stages: Stages) -> DocumentResult:

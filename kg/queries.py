@@ -39,6 +39,7 @@ ParamKind = Literal["iri", "literal", "integer"]
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<kind>iri|literal|integer)(?P<opt>\??)\s*(?P<doc>.*)$")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_SUBQUERY = re.compile(r"\{\s*SELECT\b", re.IGNORECASE)
 _MAX_VALUE = 2000  # longer than any notation, name or IRI a user can mean
 
 
@@ -93,6 +94,10 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
             params.append(
                 Param(pm["name"], pm["kind"], pm["doc"].strip(), required=not pm["opt"])  # type: ignore[arg-type]
             )
+    if params and _SUBQUERY.search(_strip_comments(text)):
+        # Substitution (and a VALUES block at the top) do not reach inside a sub-SELECT, so a
+        # parameter used there would leave that part unanchored or unbound.
+        raise KGError(f"queries/{name}.rq: a parameterised query may not use sub-SELECTs")
     return NamedQuery(name, title, description, text, tuple(params))
 
 
@@ -234,3 +239,51 @@ def materialise(result: Any) -> QueryResult:
     for t in result:
         graph.add((ox_to_rdflib(t.subject), ox_to_rdflib(t.predicate), ox_to_rdflib(t.object)))
     return QueryResult("graph", graph=graph)
+
+
+def select_plain(store: Store, sparql: str, *, union: bool = True) -> list[dict[str, str | None]]:
+    """SELECT rows as plain strings (lexical values), over the union of the document graphs.
+
+    Why: building rdflib terms costs about 0.1 ms each, which dominates look-ups that return
+    a few thousand cells; callers that only read values skip it on the embedded store.
+    ``union=False`` is for queries that name their graphs (``GRAPH ?g``): facts of one
+    document live in one graph, and skipping the union's de-duplication halves their cost.
+    """
+    native = getattr(store, "ox", None)
+    if isinstance(native, ox.Store):
+        try:
+            result = native.query(sparql, use_default_graph_as_union=union)
+        except SyntaxError as exc:
+            raise KGError(f"SPARQL syntax error: {exc}") from exc
+        if not isinstance(result, ox.QuerySolutions):
+            raise KGError("select_plain needs a SELECT query")
+        names = [v.value for v in result.variables]
+        return [
+            {n: (None if (t := sol[n]) is None else t.value) for n in names} for sol in result
+        ]
+    return [
+        {k: (None if v is None else str(v)) for k, v in row.items()}
+        for row in store.query(sparql, default_graph_union=union).rows
+    ]
+
+
+def coerce_params(store: Store, query: NamedQuery, values: Mapping[str, str]) -> dict[str, Any]:
+    """Friendly values → what the query binds: a province name becomes its place IRI, a
+    notation the IRI of the one instrument it names (several → an error listing them)."""
+    from kg import iri as kiri
+    from kg.lineage import find_instruments
+
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        param = query.param(key)
+        if param is None or param.kind != "iri" or re.match(r"^https?://", value):
+            out[key] = value
+        elif key == "province":
+            out[key] = kiri.place(value)
+        else:
+            found = find_instruments(store, value)
+            if len(found) != 1:
+                names = ", ".join(f"<{c.iri}>" for c in found) or "none"
+                raise QueryParameterError(f"{key}={value!r} names {len(found)} instruments: {names}")
+            out[key] = found[0].iri
+    return out

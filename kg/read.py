@@ -305,7 +305,12 @@ def _finish(text: str, what: str) -> str:
         raise _Refused(
             "empty file (only whitespace)" if what == "file" else f"no text found in the {what}"
         )
+    if not _LETTER.search(text):
+        raise _Refused("no text: not a single letter (only digits, punctuation or symbols)")
     return text
+
+
+_LETTER = re.compile(r"[^\W\d_]")  # any letter, in any script
 
 
 # --------------------------------------------------------------------------- text

@@ -22,26 +22,36 @@ from kg.notation import Notation, issuer_from_codes, local_issuer_stem, well_for
 
 @dataclass
 class _Group:
+    """Citations of one instrument, with the dates and years they print kept up to date as
+    citations are added (recomputing them per comparison made grouping quadratic)."""
+
     citations: list[Citation] = field(default_factory=list)
+    dates: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        citations, self.citations = self.citations, []
+        for c in citations:
+            self.add(c)
+
+    def add(self, c: Citation) -> None:
+        self.citations.append(c)
+        if c.date:
+            self.dates.add(c.date)
+            self.years.add(int(c.date[:4]))
+        if c.notation.year:
+            self.years.add(c.notation.year)
 
     @property
     def notations(self) -> list[Notation]:
         return [c.notation for c in self.citations]
 
-    def dates(self) -> set[str]:
-        return {c.date for c in self.citations if c.date}
-
-    def years(self) -> set[int]:
-        ys = {int(d[:4]) for d in self.dates()}
-        ys |= {n.year for n in self.notations if n.year}
-        return ys
-
 
 def _compatible(group: _Group, c: Citation) -> bool:
     """May ``c`` be a variant of the instrument ``group`` stands for?"""
-    if c.date and group.dates() and c.date not in group.dates():
+    if c.date and group.dates and c.date not in group.dates:
         return False
-    years = group.years()
+    years = group.years
     c_years = {y for y in (c.notation.year, int(c.date[:4]) if c.date else None) if y}
     return not (years and c_years and not (years & c_years))
 
@@ -54,7 +64,7 @@ def group_citations(citations: list[Citation]) -> list[_Group]:
         candidates = by_key.setdefault(c.notation.variant_key, [])
         for g in candidates:
             if _compatible(g, c):
-                g.citations.append(c)
+                g.add(c)
                 break
         else:
             g = _Group([c])
@@ -79,7 +89,8 @@ def _merge_misprints(groups: list[_Group]) -> list[_Group]:
                 and _one_letter_apart("".join(o.segments).upper(), "".join(n.segments).upper())
                 and all(_compatible(m, c) for c in g.citations)
             ):
-                m.citations.extend(g.citations)
+                for c in g.citations:
+                    m.add(c)
                 break
         else:
             merged.append(g)
@@ -154,10 +165,11 @@ def _one_group_per_identity(groups: list[_Group], header: DocumentHeader) -> lis
     out: list[_Group] = []
     for g in groups:
         n = canonical_form(g)
-        years = sorted(g.years())
+        years = sorted(g.years)
         ident = (n.printed, None if n.is_central else (years[0] if years else None))
         if ident in merged:
-            merged[ident].citations.extend(g.citations)
+            for c in g.citations:
+                merged[ident].add(c)
         else:
             merged[ident] = g
             out.append(g)

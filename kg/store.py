@@ -483,10 +483,10 @@ def resolve_spec(spec: str | None) -> str:
 
 
 def open_store(spec: str | None = None, *, read_only: bool = False) -> Store:
-    """Open the store named by ``spec`` (a path), else ``$KG_STORE``, else ``var/kg``."""
+    """Open the store named by ``spec`` (a path or ``sparql+http(s)://…``), else ``$KG_STORE``, else ``var/kg``."""
     location = resolve_spec(spec)
-    if location.startswith("sparql+http"):
-        raise StoreError(
-            f"store {location}: remote SPARQL stores are not yet supported by this version"
-        )
+    if location.startswith(("sparql+http://", "sparql+https://")):
+        from kg.store_sparql import SparqlStore  # credentials: $KG_STORE_USER/PASSWORD
+
+        return SparqlStore(location, read_only=read_only)
     return OxigraphStore(location, read_only=read_only)

@@ -17,8 +17,9 @@ and writes, for every document:
 
 Identity follows DESIGN.md: central notations are nationwide; local numbering restarts every
 year in every body, so the same "…/KH-UBND" recurs across provinces and years as different
-instruments (different IRIs). District instruments are scoped to their district
-("huyện X, <province>"), since two districts of one province number independently.
+instruments (different IRIs). Because :func:`kg.iri.instrument` scopes a local notation by
+province and year only, the generator never lets two bodies of one province print the same
+notation in one year (a district's "12/KH-UBND" and the province's would otherwise merge).
 
 Determinism: only ``random.Random(seed)`` draws; no clock, no ``hash()``, no set iteration
 order reaches the output, so the same arguments give byte-identical files.
@@ -39,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
+from kg import build as _build
 from kg import iri
 from kg.model import (
     Activity,
@@ -174,7 +176,7 @@ class SynthReport:
     documents: int
     triples: int
     seconds: float
-    instruments: int = 0
+    citations: int = 0  # instruments cited, counted once per citing document
     activities: int = 0
     observations: int = 0
     documents_dir: Path | None = None
@@ -241,17 +243,14 @@ def generate(
                 lines = nquads(ex)
                 report.triples += len(lines)
                 report.documents += 1
-                report.instruments += len(doc.cited)
+                report.citations += len(doc.cited)
                 report.activities += len(ex.activities)
                 report.observations += len(ex.observations)
                 if rdf is not None:
                     rdf.write("".join(lines))
                 if write_documents:
                     (docs_dir / doc.name).write_bytes(data)
-                    (truth_dir / (doc.name[:-4] + ".json")).write_text(
-                        json.dumps(doc.truth(ex), ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8",
-                    )
+                    (truth_dir / (doc.name[:-4] + ".json")).write_text(_dump(doc.truth(ex)), encoding="utf-8")
                 spent += len(lines)
                 if spent >= budget or budget - spent < 0.5 * report.triples / report.documents:
                     break  # the next document would overshoot more than it fills
@@ -267,11 +266,37 @@ def generate(
     return report
 
 
+def _dump(gold: dict) -> str:
+    """Readable JSON, one list item per line, with the C encoder (``indent`` is 5× slower)."""
+    out = ["{"]
+    for n, (key, value) in enumerate(gold.items()):
+        comma = "," if n < len(gold) - 1 else ""
+        if isinstance(value, list) and value:
+            items = ",\n  ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            out.append(f' {json.dumps(key)}: [\n  {items}\n ]{comma}')
+        else:
+            out.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
+    return "\n".join(out) + "\n}\n"
+
+
 # ----------------------------------------------------------------------------- the world
 
 
+def _province_names() -> set[str]:
+    """Every provincial name, old and new: a district must not share one ("Hòa Bình")."""
+    names = {p for p, _ in PROVINCES}
+    try:
+        from kg.reference import provinces
+
+        names |= {p.name for p in provinces()}
+    except Exception:  # noqa: BLE001 - reference data is optional here
+        pass
+    return names
+
+
 def _district_names(rng: random.Random, count: int) -> list[str]:
-    names = [f"{h} {t}" for h in _DISTRICT_HEADS for t in _DISTRICT_TAILS if h != t]
+    taken = _province_names()
+    names = [f"{h} {t}" for h in _DISTRICT_HEADS for t in _DISTRICT_TAILS if h != t and f"{h} {t}" not in taken]
     rng.shuffle(names)
     return names[:count]
 
@@ -309,9 +334,15 @@ class _Numbering:
         self.used: dict[tuple[str, str, int], set[int]] = {}
         self.volume: dict[tuple[str, str], int] = {}
 
-    def number(self, register: str, code: str, day: date, typical: int) -> int:
+    def number(self, register: str, code: str, day: date, typical: int, scope: str) -> int:
+        """The next number of ``register`` for ``code``, unique within ``scope`` that year.
+
+        ``scope`` is the province: instrument IRIs (kg.iri.instrument) tell local instruments
+        apart by province and year only, so two bodies of one province must not print the
+        same notation in one year, or their instruments would merge.
+        """
         vol = self.volume.setdefault((register, code), max(5, int(typical * self.rng.uniform(0.5, 1.5))))
-        used = self.used.setdefault((register, code, day.year), set())
+        used = self.used.setdefault((scope, code, day.year), set())
         n = max(1, int(vol * day.timetuple().tm_yday / 366) + self.rng.randint(0, 3))
         while n in used:
             n += 1
@@ -355,8 +386,9 @@ class _World:
                 continue
             taken.add(notation)
             issuer = self.rng.choice(pat.issuers)
+            subjects = [s for s in _SUBJECTS if pat.party or "Đảng" not in s]
             out.append(_Inst(notation, pat.type_word, pat.type_label, issuer, issuer, day,
-                             self.rng.choice(_SUBJECTS), False, None, party=pat.party))
+                             self.rng.choice(subjects), False, None, party=pat.party))
         out.sort(key=lambda i: (i.day, i.notation))
         return out
 
@@ -409,7 +441,7 @@ class _World:
         parent = todo[-1] if self.rng.random() < 0.7 else self.rng.choice(todo)
         done.add(parent.notation)
         unit = "Thành" if prov.unit == "thành phố" else "Tỉnh"
-        n = self.numbering.number(f"{prov.name}/ĐẢNG", "CTr", day, 60)
+        n = self.numbering.number(f"{prov.name}/ĐẢNG", "CTr/TU", day, 60, prov.name)
         inst = _Inst(f"{n:02d}-CTr/TU", "Chương trình hành động", "Chương trình", f"{unit} ủy {prov.name}",
                      f"{unit} ủy", day, parent.subject, True, prov.name, parent=parent)
         plans.append(inst)
@@ -426,12 +458,12 @@ class _World:
         else:
             parent = rng.choice(self._central_before(day - timedelta(days=10), party=False)[-12:] or self.centrals[:1])
         if body == "UBND":
-            n = self.numbering.number(f"{prov.name}/UBND", "KH", day, 4000)
+            n = self.numbering.number(f"{prov.name}/UBND", "KH-UBND", day, 4000, prov.name)
             inst = _Inst(f"{n}/KH-UBND", "Kế hoạch", "Kế hoạch", f"Ủy ban nhân dân {u} {prov.name}",
                          f"UBND {u}", day, parent.subject, True, prov.name, parent=parent)
             header = (f"ỦY BAN NHÂN DÂN {u.upper()} {prov.name.upper()}", "KẾ HOẠCH", ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"))
         else:
-            n = self.numbering.number(f"{prov.name}/BCĐ", "KH", day, 300)
+            n = self.numbering.number(f"{prov.name}/BCĐ", "KH-BCĐ", day, 300, prov.name)
             full = f"Ban Chỉ đạo phòng, chống tội phạm {u} {prov.name}"
             inst = _Inst(f"{n:02d}/KH-BCĐ", "Kế hoạch", "Kế hoạch", full, f"Ban Chỉ đạo phòng, chống tội phạm {u}",
                          day, parent.subject, True, prov.name, parent=parent)
@@ -448,12 +480,10 @@ class _World:
         if not candidates:
             return None
         parent = rng.choice(candidates)
-        n = self.numbering.number(f"{prov.name}/{district}", "KH", day, 400)
+        n = self.numbering.number(f"{prov.name}/{district}", "KH-UBND", day, 400, prov.name)
         notation = f"{n:02d}/KH-UBND"
-        if notation == parent.notation:
-            notation = f"{n + 1:02d}/KH-UBND"
         inst = _Inst(notation, "Kế hoạch", "Kế hoạch", f"Ủy ban nhân dân huyện {district}", "UBND huyện",
-                     day, parent.subject, True, _district_jurisdiction(district, prov), parent=parent)
+                     day, parent.subject, True, prov.name, parent=parent)
         district_plans[district] = inst
         header = (f"ỦY BAN NHÂN DÂN HUYỆN {district.upper()}", "KẾ HOẠCH", ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"))
         return _plan_document(self, prov, inst, header, self._new_name(prov, year, "kh-huyen"), district)
@@ -474,10 +504,6 @@ class _World:
         body = _Body(f"Ủy ban nhân dân huyện {district}", "UBND huyện", f"ỦY BAN NHÂN DÂN HUYỆN {district.upper()}",
                      "{n}/BC-UBND", ("tuyen_truyen", "xu_phat", "cai_nghien", "mo_hinh"), ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"))
         return _report_document(self, prov, year, body, drivers, district, self._new_name(prov, year, "bc-huyen"))
-
-
-def _district_jurisdiction(district: str, prov: _Province) -> str:
-    return f"huyện {district}, {prov.name}"
 
 
 def _pad(rng: random.Random, n: int) -> str:
@@ -542,10 +568,10 @@ class _Text:
         logical = "".join(self.parts)
         out: list[str] = []
         inserts: list[int] = []  # logical offsets where "\n\n" was inserted
-        split_at = dict(self.splittable)
+        starts = sorted(a for a, _ in self.splittable)
         line_start = 0
         for line in logical.split("\n"):
-            _wrap_line(line, line_start, split_at, self.rng, inserts)
+            _wrap_line(line, line_start, starts, self.rng, inserts)
             line_start += len(line) + 1
         cursor = 0
         for p in inserts:
@@ -556,8 +582,12 @@ class _Text:
         return "".join(out), inserts
 
 
-def _wrap_line(line: str, offset: int, split_at: dict[int, int], rng: random.Random, inserts: list[int]) -> None:
-    """Break a long line near every ``LINE_WIDTH`` characters, as PDF text extraction does."""
+def _wrap_line(line: str, offset: int, starts: list[int], rng: random.Random, inserts: list[int]) -> None:
+    """Break a long line near every ``LINE_WIDTH`` characters, as PDF text extraction does.
+
+    A notation that reaches the end of a line is often split after its hyphen ("36-" /
+    "CT/TW"), as in the seeds, so the extractor's repair of such splits is exercised.
+    """
     start = 0
     while len(line) - start > LINE_WIDTH + 5:
         limit = start + LINE_WIDTH
@@ -565,14 +595,10 @@ def _wrap_line(line: str, offset: int, split_at: dict[int, int], rng: random.Ran
         if cut < 0:
             return
         brk = cut + 1  # the space stays at the end of the line, as in the seeds
-        # A notation straddling the limit is sometimes split after its hyphen ("36-" / "CT/TW").
-        nxt = line.find(" ", brk)
-        nxt = len(line) if nxt < 0 else nxt
-        token_start = offset + brk
-        end = split_at.get(token_start)
-        if end is not None and rng.random() < 0.5:
-            hyphen = line.find("-", brk, nxt)
-            if 0 <= hyphen < nxt - 1 and hyphen - start <= LINE_WIDTH + 8:
+        i = bisect_left(starts, offset + start + 20)
+        if i < len(starts) and starts[i] <= offset + limit + 3 and rng.random() < 0.25:
+            hyphen = line.find("-", starts[i] - offset, limit + 10)
+            if hyphen > 0 and line[hyphen + 1 : hyphen + 2].strip():
                 brk = hyphen + 1
         inserts.append(offset + brk)
         start = brk
@@ -652,7 +678,7 @@ class _Document:
     def _issuer_text(self, inst: _Inst) -> str:
         if not inst.local:
             return inst.issuer
-        if inst.jurisdiction == self.prov.name and self.header.level == "tỉnh":
+        if inst.jurisdiction == self.prov.name and self.header.level != "huyện":
             return inst.issuer_text  # "UBND tỉnh" inside the province's own documents
         return inst.issuer
 
@@ -743,7 +769,7 @@ class _Document:
                                 "evidence": quote(r.evidence)} for r in ex.relations if r.source == own],
             "drivers": [{"instrument": d, "agent": a.agent, "activity": a.description, "evidence": quote(a.evidence)}
                         for a in ex.activities for d in a.drivers],
-            "observations": [{"value": o.value, "unit": o.unit, "measure": o.measure, "agent": o.agent,
+            "observations": [{"value": int(o.value) if o.value == int(o.value) else o.value, "unit": o.unit, "measure": o.measure, "agent": o.agent,
                               "period": o.period, "evidence": quote(o.evidence)} for o in ex.observations],
         }
 
@@ -799,7 +825,7 @@ def _plan_document(world: _World, prov: _Province, inst: _Inst, header: tuple, n
     rng = world.rng
     doc = _Document(world, prov, name)
     caps, type_line, roles = header
-    level = "huyện" if district else "tỉnh"
+    level = "huyện" if district else prov.unit
     place = district or prov.name
     parent = inst.parent
     assert parent is not None
@@ -836,9 +862,10 @@ def _plan_document(world: _World, prov: _Province, inst: _Inst, header: tuple, n
     doc.line("2. Xác định rõ nhiệm vụ trọng tâm, phân công cụ thể cho từng cơ quan, đơn vị, địa phương; "
              "bảo đảm sự phối hợp chặt chẽ, đồng bộ giữa các lực lượng.")
     doc.line("II. NHIỆM VỤ, GIẢI PHÁP")
-    tasks = rng.sample(prov.bodies, min(len(prov.bodies), rng.randint(2, 4)))
+    units = _DISTRICT_UNITS if district else tuple(b.short for b in prov.bodies)
+    tasks = rng.sample(units, min(len(units), rng.randint(2, 4)))
     for i, b in enumerate(tasks, start=1):
-        doc.line(f"{i}. {b.short}: chủ trì, phối hợp với các cơ quan liên quan tăng cường công tác tuyên "
+        doc.line(f"{i}. {b}: chủ trì, phối hợp với các cơ quan liên quan tăng cường công tác tuyên "
                  f"truyền, phòng ngừa, đấu tranh với các loại tội phạm thuộc lĩnh vực được giao; định kỳ "
                  f"báo cáo kết quả về cơ quan thường trực.")
     extra = [c for c in world._central_before(inst.day) if c.notation not in exclude and c.notation not in doc.cited]
@@ -856,6 +883,10 @@ def _plan_document(world: _World, prov: _Province, inst: _Inst, header: tuple, n
     return doc
 
 
+_DISTRICT_UNITS = ("Công an huyện", "Phòng Tư pháp huyện", "Huyện Đoàn", "Hội Liên hiệp Phụ nữ huyện",
+                   "Phòng Lao động - Thương binh và Xã hội huyện", "Phòng Văn hóa và Thông tin huyện")
+
+
 def _signature(doc: _Document, roles: tuple[str, ...], signer: str) -> None:
     doc.line("Nơi nhận:")
     doc.line("- Như trên;")
@@ -871,18 +902,15 @@ def _report_document(world: _World, prov: _Province, year: int, body: _Body, pla
     doc = _Document(world, prov, name)
     day = min(date(year, 12, 31), max(p.day for p in plans) + timedelta(days=rng.randint(5, 60)))
     register = f"{prov.name}/{district or body.name}"
-    n = world.numbering.number(register, "BC", day, 250)
+    n = world.numbering.number(register, body.report_code, day, 250, prov.name)
     notation = body.report_code.format(n=f"{n:02d}")
-    if any(p.notation == notation for p in plans):
-        notation = body.report_code.format(n=f"{n + 1:02d}")
     main = rng.choice(plans)
     signer = _person(rng)
     period = f"năm {year}"
     title = f"Kết quả thực hiện {main.type_word} số {main.notation} {period}"
-    level = "huyện" if district else "tỉnh"
+    level = "huyện" if district else prov.unit
     _set_header(doc, prov, "Báo cáo", notation, body.name, day, title, level, signer, period)
-    doc.own = _Inst(notation, "Báo cáo", "Báo cáo", body.name, body.short, day, title, True,
-                    _district_jurisdiction(district, prov) if district else prov.name)
+    doc.own = _Inst(notation, "Báo cáo", "Báo cáo", body.name, body.short, day, title, True, prov.name)
     _head(doc, body.caps, notation, district or prov.name, day, "BÁO CÁO")
     doc.t.add(f"Kết quả thực hiện {main.type_word} số ")
     tspan = doc.t.notation(main.notation)
@@ -945,11 +973,27 @@ _ACTIVITIES: dict[str, tuple[str, str, str, tuple[tuple[str, str, str, str], ...
 }
 
 
+def _values(rng: random.Random, key: str) -> dict[str, float]:
+    """Plausible magnitudes: people per session, suspects per case, fines per case."""
+    n = rng.randint(2, 60)
+    values: dict[str, float] = {"n": n, "m": n * rng.randint(40, 150), "x": round(rng.uniform(0.2, 40), 2)}
+    if key == "ma_tuy":
+        values["m"] = rng.randint(n, 2 * n + 3)
+        values["x"] = round(n * rng.uniform(0.01, 0.4), 2)
+    elif key == "xu_phat":
+        values["x"] = round(n * rng.uniform(1.5, 7.5), 1)
+    elif key == "tuan_tra":
+        values["m"] = n * rng.randint(3, 8)
+    elif key == "to_gap":
+        values["n"], values["m"] = n * rng.randint(20, 200), rng.randint(5, 120)
+    return values
+
+
 def _activity(doc: _Document, i: int, body: _Body, key: str, driver: _Inst | None) -> None:
     """One numbered item: "2. Thực hiện Kế hoạch số …, Công an tỉnh đã tổ chức 26 buổi …"."""
     rng = doc.rng
     kind, description, sentence, slots = _ACTIVITIES[key]
-    values = {"n": rng.randint(2, 60), "m": rng.randint(150, 9000), "x": round(rng.uniform(0.2, 40), 2)}
+    values = _values(rng, key)
     doc.t.add(f"{i}. ")
     start = doc.t.pos
     drivers: list[str] = []
@@ -968,7 +1012,7 @@ def _activity(doc: _Document, i: int, body: _Body, key: str, driver: _Inst | Non
         doc.t.add(rest[:a])
         slot = rest[a + 1]
         v = values[slot]
-        s = doc.t.add(_vn_number(v, 2) if slot == "x" else _vn_number(v))
+        s = doc.t.add(_vn_number(v, 2 if v != int(v) else 0) if slot == "x" else _vn_number(v))
         spans[slot] = s
         rest = rest[a + 3 :]
     doc.t.add(rest + ".")
@@ -1042,7 +1086,10 @@ class _Quads:
         self.lines: list[str] = []
 
     def add(self, s: str, p: str, o: str) -> None:
-        line = f"{s} {p} {o}{self.g}"
+        self.raw(f"{s} {p} {o}")
+
+    def raw(self, spo: str) -> None:
+        line = spo + self.g
         if line not in self.seen:
             self.seen.add(line)
             self.lines.append(line)
@@ -1050,7 +1097,11 @@ class _Quads:
 
 def nquads(ex: Extraction) -> list[str]:
     """The N-Quads lines of one document's named graph: the statements of
-    :func:`kg.build.build_graph` for the same extraction, written without rdflib for speed."""
+    :func:`kg.build.build_graph` for the same extraction, written as strings for speed.
+
+    Bodies and type concepts come from kg.build's own helpers (cached: a corpus names few
+    distinct bodies), so the writer follows the builder's naming rules instead of copying them.
+    """
     src = ex.source
     doc_iri = iri.document(src.sha256)
     doc = f"<{doc_iri}>"
@@ -1064,6 +1115,7 @@ def nquads(ex: Extraction) -> list[str]:
     add(doc, _k("text"), _lit(src.text))
 
     header = ex.document
+    here = (header.province, header.level)
     self_keys = {"#document"} | ({header.notation} if header.notation else set())
     by_key = {i.key: _instrument_iri(i) for i in ex.instruments}
     own = next((i for i in ex.instruments if i.key == header.notation), None) if header.notation else None
@@ -1077,16 +1129,18 @@ def nquads(ex: Extraction) -> list[str]:
             return f"<{iri.instrument(None, name=key[5:])}>"
         return f"<{iri.instrument(key)}>"
 
-    if header.type or header.notation:
-        _header_quads(add, doc, header, own)
+    alias = None
+    if header.type or header.notation or _refers_to_itself(ex, self_keys):
+        _header_quads(q, doc, header, own)
         if header.notation:
             local = own.local if own is not None else bool(header.province)
             jurisdiction = (own.jurisdiction if own else None) or header.province
             year = (own.year if own else None) or header.year
-            alias = f"<{iri.instrument(header.notation, local=local, jurisdiction=jurisdiction, year=year)}>"
+            issuer = _build.issuer_scope(header.issuer, jurisdiction) if local else None
+            alias = f"<{iri.instrument(header.notation, local=local, jurisdiction=jurisdiction, year=year, issuer=issuer)}>"
             if alias != doc:
                 add(doc, f"<{_PROV}alternateOf>", alias)
-                _header_quads(add, alias, header, own)
+                _header_quads(q, alias, header, own)
 
     evidence = [0]
     text = src.text
@@ -1102,11 +1156,14 @@ def nquads(ex: Extraction) -> list[str]:
         add(node, _k("quote"), _lit(text[start:end] if inside else quote))
         return node
 
-    for inst in ex.instruments:
+    merged: dict[str, Instrument] = {}
+    for inst in ex.instruments:  # one description per IRI, first seen wins (as kg.build)
+        merged.setdefault(_instrument_iri(inst), inst)
+    for subject, inst in merged.items():
         if inst.key in self_keys:
             continue
-        subject = resolve(inst.key)
-        _instrument_quads(add, subject, inst)
+        if subject != alias:
+            _instrument_quads(q, subject, inst, here)
         add(subject, _k("mentionedIn"), doc)
         for span in inst.mentions:
             add(subject, _k("evidence"), mint(span.start, span.end, ""))
@@ -1140,9 +1197,8 @@ def nquads(ex: Extraction) -> list[str]:
         for plan in plans:
             add(node, f"<{_PROV}wasInfluencedBy>", plan)
         if a.agent:
-            body = f"<{iri.body(a.agent)}>"
+            body = _body(q, a.agent, here)
             add(node, f"<{_PROV}wasAssociatedWith>", body)
-            _body(add, a.agent, None)
             for j, plan in enumerate(plans or [None], start=1):
                 assoc = f"<{iri.fact(doc_iri, 'association', f'{n}-{j}')}>"
                 add(node, f"<{_PROV}qualifiedAssociation>", assoc)
@@ -1165,8 +1221,7 @@ def nquads(ex: Extraction) -> list[str]:
         if o.place:
             _place(add, node, f"<{_PROV}atLocation>", o.place)
         if o.agent:
-            add(node, f"<{_PROV}wasAttributedTo>", f"<{iri.body(o.agent)}>")
-            _body(add, o.agent, None)
+            add(node, f"<{_PROV}wasAttributedTo>", _body(q, o.agent, here))
         if o.activity is not None:
             dangling = f"<{iri.fact(doc_iri, 'activity', 'unknown-' + iri.slug(o.activity))}>"
             add(node, f"<{_PROV}wasGeneratedBy>", activity_iris.get(o.activity, dangling))
@@ -1181,10 +1236,17 @@ def nquads(ex: Extraction) -> list[str]:
 
 
 Add = Callable[[str, str, str], None]
+Here = tuple[str | None, str | None]  # (province, level) a document speaks from
+
+
+def _refers_to_itself(ex: Extraction, self_keys: set[str]) -> bool:
+    referenced = [r.source for r in ex.relations] + [r.target for r in ex.relations]
+    referenced += [d for a in ex.activities for d in a.drivers]
+    return any(k in self_keys for k in referenced)
 
 
 def _instrument_iri(inst: Instrument) -> str:
-    return f"<{iri.instrument(inst.notation, local=inst.local, jurisdiction=inst.jurisdiction, year=inst.year, name=inst.name)}>"
+    return f"<{_build.instrument_iri(inst)}>"
 
 
 def _label(type_name: str | None, notation: str | None, name: str | None) -> str:
@@ -1195,20 +1257,42 @@ def _label(type_name: str | None, notation: str | None, name: str | None) -> str
     return notation or type_name or "?"
 
 
+@lru_cache(maxsize=4096)
+def _type_concept(type_name: str | None, type_code: str | None) -> str | None:
+    from kg import build
+
+    concept = build._type_concept(type_name, type_code)
+    return None if concept is None else concept.n3()
+
+
+@lru_cache(maxsize=65536)
+def _body_statements(name: str, province: str | None, level: str | None) -> tuple[str, tuple[str, ...]]:
+    """A body's IRI and description exactly as kg.build resolves them (kg.bodies rules)."""
+    from kg.build import Here as BuildHere
+    from kg.build import body_iri, body_triples
+
+    here = BuildHere(province, level)
+    lines = tuple(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in body_triples(name, here))
+    return body_iri(name, here).n3(), lines
+
+
+def _body(q: _Quads, name: str, here: Here) -> str:
+    node, lines = _body_statements(name, *here)
+    for line in lines:
+        q.raw(line)
+    return node
+
+
 def _type_quads(add: Add, subject: str, type_name: str | None, type_code: str | None) -> None:
     if type_name:
         add(subject, _k("typeName"), _vi(type_name))
-    if type_code:
-        add(subject, f"<{_ELI}type_document>", f"<{iri.instrument_type(type_code)}>")
-    elif type_name:
-        from kg.build import _type_concept
-
-        concept = _type_concept(type_name, None)
-        if concept is not None:
-            add(subject, f"<{_ELI}type_document>", f"<{concept}>")
+    concept = _type_concept(type_name, type_code)
+    if concept is not None:
+        add(subject, f"<{_ELI}type_document>", concept)
 
 
-def _instrument_quads(add: Add, s: str, inst: Instrument) -> None:
+def _instrument_quads(q: _Quads, s: str, inst: Instrument, here: Here) -> None:
+    add = q.add
     add(s, _TYPE, _k("Instrument"))
     add(s, _TYPE, f"<{_ELI}LegalResource>")
     add(s, f"<{_RDFS}label>", _vi(_label(inst.type, inst.notation, inst.name)))
@@ -1223,8 +1307,7 @@ def _instrument_quads(add: Add, s: str, inst: Instrument) -> None:
         add(s, _k("year"), _int(year))
         add(s, _k("yearInferred"), _bool(inst.year_inferred))
     if inst.issuer:
-        add(s, f"<{_ELI}passed_by>", f"<{iri.body(inst.issuer)}>")
-        _body(add, inst.issuer, None)
+        add(s, f"<{_ELI}passed_by>", _body(q, inst.issuer, (inst.jurisdiction or here[0], None)))
         add(s, _k("issuerInferred"), _bool(inst.issuer_inferred))
     if inst.jurisdiction:
         _place(add, s, _k("jurisdiction"), inst.jurisdiction)
@@ -1232,7 +1315,8 @@ def _instrument_quads(add: Add, s: str, inst: Instrument) -> None:
         add(s, _k("subject"), _vi(inst.subject))
 
 
-def _header_quads(add: Add, s: str, h: DocumentHeader, own: Instrument | None) -> None:
+def _header_quads(q: _Quads, s: str, h: DocumentHeader, own: Instrument | None) -> None:
+    add = q.add
     local = own.local if own is not None else bool(h.province)
     add(s, _TYPE, _k("Instrument"))
     add(s, _TYPE, f"<{_ELI}LegalResource>")
@@ -1251,8 +1335,7 @@ def _header_quads(add: Add, s: str, h: DocumentHeader, own: Instrument | None) -
         add(s, _k("year"), _int(year))
         add(s, _k("yearInferred"), _FALSE)
     if h.issuer:
-        add(s, f"<{_ELI}passed_by>", f"<{iri.body(h.issuer)}>")
-        _body(add, h.issuer, h.province)
+        add(s, f"<{_ELI}passed_by>", _body(q, h.issuer, (h.province, None)))
         add(s, _k("issuerInferred"), _FALSE)
     if h.province and local:
         _place(add, s, _k("jurisdiction"), h.province)
@@ -1262,14 +1345,6 @@ def _header_quads(add: Add, s: str, h: DocumentHeader, own: Instrument | None) -
         add(s, _k("subject"), _vi(h.title))
     if h.period:
         add(s, _k("period"), _vi(h.period))
-
-
-def _body(add: Add, name: str, province: str | None) -> None:
-    b = f"<{iri.body(name)}>"
-    add(b, _TYPE, f"<{_ORG}Organization>")
-    add(b, f"<{_SKOS}prefLabel>", _vi(name))
-    if province:
-        _place(add, b, _k("province"), province)
 
 
 def _place(add: Add, s: str, p: str, name: str) -> None:

@@ -29,7 +29,7 @@ def client(store_path: Path, stages: Stages, write) -> TestClient:
     )
     assert report.ok
     writer.close()
-    with TestClient(create_app(str(store_path))) as c:
+    with TestClient(create_app(str(store_path), workers=1)) as c:
         yield c
 
 
@@ -109,7 +109,21 @@ def test_updates_are_refused(client: TestClient, kwargs: dict) -> None:
 def test_bad_query_is_400(client: TestClient) -> None:
     r = client.get("/sparql", params={"query": "SELECT WHERE {"})
     assert r.status_code == 400 and "syntax" in r.json()["detail"]
-    assert client.get("/sparql").status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["status"] == 400 and r.json()["type"].endswith("/bad-query")
+    assert client.get("/sparql", params={"query": "  "}).status_code == 400
+
+
+def test_service_description_without_query(client: TestClient) -> None:
+    r = client.get("/sparql")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    graph = rdflib.Graph().parse(data=r.text, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    service = next(graph.subjects(rdflib.RDF.type, sd.Service))
+    assert (service, sd.supportedLanguage, sd.SPARQL11Query) in graph
+    assert (service, sd.supportedLanguage, sd.SPARQL11Update) not in graph
+    assert (service, sd.feature, sd.UnionDefaultGraph) in graph
+    assert str(graph.value(service, sd.endpoint)).endswith("/sparql")
 
 
 def test_is_update() -> None:

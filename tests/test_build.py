@@ -31,7 +31,7 @@ TEXT = (
 )
 SHA = "ab" * 32
 DOC = URIRef(iri.document(SHA))
-PLAN = URIRef(iri.BASE + "instrument/lai-chau/2019/3086-kh-ubnd")
+PLAN = URIRef(iri.BASE + "instrument/lai-chau/2019/uy-ban-nhan-dan-tinh-lai-chau/3086-kh-ubnd")
 DIRECTIVE = URIRef(iri.BASE + "instrument/36-ct-tw")
 LAW = URIRef(iri.BASE + "instrument/name/luat-phong-chong-ma-tuy")
 POLICE = URIRef(iri.BASE + "body/cong-an-tinh-lai-chau")
@@ -195,7 +195,7 @@ def test_the_documents_own_notation_and_hash_document_mean_the_document() -> Non
     assert (DOC, RDF.type, KGO.Instrument) in g
     assert (DOC, ELI.id_local, Literal("697-BC/UBND")) in g
     # other documents cite it by its instrument IRI, which the document is an alternate of
-    alias = URIRef(iri.BASE + "instrument/lai-chau/2020/697-bc-ubnd")
+    alias = URIRef(iri.BASE + "instrument/lai-chau/2020/uy-ban-nhan-dan-tinh-lai-chau/697-bc-ubnd")
     assert (DOC, PROV.alternateOf, alias) in g
     assert (alias, RDF.type, KGO.Instrument) in g
     # no instrument node is minted from the document's own notation

@@ -23,7 +23,7 @@ BAD = TESTS / "bad_inputs"
 SEED = TESTS.parent / "data" / "documents" / "001_3243a69cd6872860.txt"
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-NOT_CORPUS = {"README.md", "make_bad_inputs.py", "__pycache__"}
+NOT_CORPUS = {"README.md", "make_bad_inputs.py", "__pycache__", "more"}  # more/: CLI-level corpus
 
 # Every entry of tests/bad_inputs/ and a substring of the reason it must be refused with.
 EXPECTED: dict[str, str] = {

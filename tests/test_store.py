@@ -159,11 +159,6 @@ def test_os_error_translation() -> None:
     assert str(locked).startswith("store at x is in use by another process (is `kg serve`")
 
 
-def test_remote_spec_not_yet_supported() -> None:
-    with pytest.raises(StoreError, match="not yet supported"):
-        open_store("sparql+http://localhost:8890/sparql")
-
-
 def test_open_store_uses_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KG_STORE", str(tmp_path / "from-env"))
     s = open_store(None)

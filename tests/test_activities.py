@@ -1,0 +1,338 @@
+"""Activities: agents, kinds and drivers (issue 4, item 3), held to the development set.
+
+Driver recall is scored on the "drivers" samples of the five annotated seeds: a gold driver is
+found when an extracted activity has that instrument among its drivers and its evidence span
+overlaps the gold evidence (located by whitespace-normalised search; "…" joins quoted parts).
+Precision is estimated on 40 (activity, driver) pairs drawn with random.Random(11) from the
+system's own output and judged by hand (tests/fixtures/activity_precision_sample.json).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from kg.activities import extract_activities, link_observations
+from kg.extract import extract
+from kg.model import DocumentHeader, Evidence, Extraction, Observation, SourceDocument
+from kg.read import read_document
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "tests" / "gold"
+DOCS = ROOT / "data" / "documents"
+SAMPLE = ROOT / "tests" / "fixtures" / "activity_precision_sample.json"
+
+HEADER = DocumentHeader(type="Báo cáo", province="Lai Châu", level="tỉnh", place="Lai Châu")
+
+
+@cache
+def _extraction(doc: str) -> Extraction:
+    return extract(read_document(DOCS / doc))
+
+
+def _doc(text: str, header: DocumentHeader = HEADER):  # type: ignore[no-untyped-def]
+    """Activities of a toy document (instruments found by the real extractor)."""
+    src = SourceDocument("t.txt", "t.txt", text, "0" * 64, "text/plain")
+    ex = extract(src)
+    return extract_activities(text, ex.instruments, header, relations=ex.relations)
+
+
+def _normalised(text: str) -> tuple[str, list[int]]:
+    out, where = [], []
+    space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if space:
+                continue
+            out.append(" ")
+            space = True
+        else:
+            out.append(ch)
+            space = False
+        where.append(i)
+    return "".join(out), where
+
+
+def _locate(text: str, quote: str) -> tuple[int, int] | None:
+    flat, where = _normalised(text)
+    spans = []
+    for part in re.sub(r"\s+", " ", quote).split("…"):
+        part = part.strip()
+        if len(part) < 8:
+            continue
+        i = flat.find(part)
+        if i < 0:
+            return None
+        spans.append((where[i], where[i + len(part) - 1] + 1))
+    return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
+
+
+def _gold_keys(ex: Extraction, instrument: str) -> set[str]:
+    return {
+        i.key
+        for i in ex.instruments
+        if i.notation == instrument or (i.name and (i.name == instrument or i.name in instrument or instrument in i.name))
+    }
+
+
+def driver_recall() -> tuple[int, int, list[str]]:
+    found = total = 0
+    missed = []
+    for path in sorted(GOLD.glob("0*.json")):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        ex = _extraction(gold["doc"])
+        for d in gold["drivers"]:
+            total += 1
+            span = _locate(ex.source.text, d["evidence"])
+            keys = _gold_keys(ex, d["instrument"])
+            hit = span is not None and any(
+                a.evidence.start < span[1] and span[0] < a.evidence.end and keys & set(a.drivers)
+                for a in ex.activities
+            )
+            found += hit
+            if not hit:
+                missed.append(f"{gold['doc'][:3]} {d['instrument']}: {d['evidence'][:80]}")
+    return found, total, missed
+
+
+# ---------------------------------------------------------------------------- development set
+
+
+def test_driver_recall_on_the_seeds() -> None:
+    found, total, missed = driver_recall()
+    assert total >= 90
+    assert found / total >= 0.80, f"recall {found}/{total}; missed:\n" + "\n".join(missed)
+
+
+def test_precision_sample_is_judged_and_current() -> None:
+    sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    assert len(sample) == 40
+    stale = []
+    for item in sample:
+        acts = _extraction(item["doc"]).activities
+        if not any(
+            a.evidence.start == item["start"]
+            and a.evidence.end == item["end"]
+            and item["driver"] in a.drivers
+            and a.agent == item["agent"]
+            for a in acts
+        ):
+            stale.append(f"{item['doc']} [{item['start']},{item['end']}] {item['driver']}")
+    assert not stale, "the sampled activities changed; re-draw and re-annotate the sample:\n" + "\n".join(stale)
+    precision = sum(1 for i in sample if i["correct"]) / len(sample)
+    assert precision >= 0.85, f"precision {precision:.2f}"
+
+
+def test_every_activity_quotes_its_evidence_exactly() -> None:
+    for path in sorted(DOCS.glob("0*.txt")):
+        ex = _extraction(path.name)
+        assert [a.id for a in ex.activities] == [f"a{n}" for n in range(1, len(ex.activities) + 1)]
+        starts = [a.evidence.start for a in ex.activities]
+        assert starts == sorted(starts)
+        for a in ex.activities:
+            assert ex.source.text[a.evidence.start : a.evidence.end] == a.evidence.text
+            assert 0 < len(a.evidence.text) <= 650
+            assert a.kind
+
+
+def test_observations_are_tied_to_the_clause_that_reports_them() -> None:
+    ex = _extraction("002_4abe658bb58cf57f.txt")
+    by_id = {a.id: a for a in ex.activities}
+    linked = [o for o in ex.observations if o.activity]
+    assert len(linked) >= len(ex.observations) // 2
+    for o in linked:
+        a = by_id[o.activity]
+        overlap = min(a.evidence.end, o.evidence.end) - max(a.evidence.start, o.evidence.start)
+        assert overlap * 2 >= o.evidence.end - o.evidence.start
+
+
+# ---------------------------------------------------------------------------- agents
+
+
+def test_agent_is_the_written_subject_resolved_to_the_documents_place() -> None:
+    acts = _doc("Công an tỉnh đã tổ chức 25 buổi tuyên truyền về phòng, chống ma túy.\n")
+    assert [(a.agent, a.kind) for a in acts] == [("Công an tỉnh Lai Châu", "tuyên truyền")]
+
+
+def test_agent_forms_of_items() -> None:
+    text = (
+        "- Sở Tư pháp đã chỉ đạo các phòng tư pháp rà soát văn bản.\n\n"
+        "+ *Công an tỉnh* tổ chức 12 đợt tuần tra, kiểm soát trên các tuyến giao thông.\n\n"
+        "- Liên đoàn Lao động tỉnh: Tổ chức các hoạt động tuyên truyền cho công nhân.\n"
+    )
+    acts = _doc(text)
+    assert [a.agent for a in acts] == [
+        "Sở Tư pháp tỉnh Lai Châu",
+        "Công an tỉnh Lai Châu",
+        "Liên đoàn Lao động tỉnh Lai Châu",
+    ]
+    assert [a.kind for a in acts] == ["chỉ đạo", "tuần tra kiểm soát", "tuyên truyền"]
+
+
+def test_implicit_agent_is_inherited_from_the_item() -> None:
+    text = (
+        "1. Kết quả công tác\n\n"
+        "- Sở Văn hóa, Thể thao và Du lịch chỉ đạo các đơn vị trực thuộc tổ chức tuyên truyền. "
+        "Kết quả: Đã tổ chức 08 buổi tuyên truyền lưu động.\n\n"
+        "- Bộ Chỉ huy Bộ đội Biên phòng tỉnh phối hợp tuần tra biên giới. Bắt 03 đối tượng.\n"
+    )
+    acts = _doc(text)
+    agents = [a.agent for a in acts]
+    assert agents[0] == agents[1] and "Văn hóa" in (agents[0] or "")
+    assert agents[2] == agents[3] and "Biên phòng" in (agents[2] or "")
+    assert acts[3].kind == "đấu tranh trấn áp"
+
+
+def test_an_addressee_asked_to_act_is_the_agent() -> None:
+    acts = _doc("Đề nghị Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh tăng cường vận động Nhân dân tham gia.\n")
+    assert acts[0].kind == "tuyên truyền"
+    assert "Mặt trận Tổ quốc" in (acts[0].agent or "")
+
+
+# ---------------------------------------------------------------------------- drivers
+
+
+def test_trigger_phrases_tie_the_instrument() -> None:
+    text = (
+        "Thực hiện Kế hoạch số 125/KH-UBND ngày 02/3/2024 của UBND tỉnh, Công an tỉnh đã tổ chức 30 buổi tuyên truyền.\n\n"
+        "Liên đoàn Lao động tỉnh: Tổ chức các hoạt động tuyên truyền, gắn với triển khai Chương trình hành động số 35-CTr/TU.\n\n"
+        "Lực lượng Công an tích cực tuần tra, kiểm soát, xử lý vi phạm theo Chỉ thị số 35/CT-TTg ngày 17/9/2024.\n\n"
+        "Sở Y tế tổ chức tuyên truyền về Luật Phòng, chống ma túy.\n"
+    )
+    acts = _doc(text)
+    assert acts[0].drivers == ["125/KH-UBND"] and acts[0].agent == "Công an tỉnh Lai Châu"
+    assert acts[1].drivers == ["35-CTr/TU"]
+    assert acts[2].drivers == ["35/CT-TTg"]
+    assert acts[3].drivers == []  # a law that is the topic of the talks is not a driver
+
+
+def test_a_list_after_the_trigger_drives_every_item_but_not_the_titles_inside() -> None:
+    text = (
+        "UBND tỉnh đã chỉ đạo các cấp tiếp tục thực hiện Chỉ thị số 46-CT/TW ngày 22/6/2015 của Bộ Chính trị; "
+        "Nghị quyết số 51-NQ/TW ngày 05/9/2019 của Bộ Chính trị về Chiến lược bảo vệ an ninh quốc gia.\n"
+    )
+    acts = _doc(text)
+    assert acts[0].drivers == ["46-CT/TW", "51-NQ/TW"]
+    acts = _doc("Công an tỉnh triển khai Kế hoạch số 12/KH-UBND ngày 01/02/2024 về thực hiện Chỉ thị số 36-CT/TW.\n")
+    assert acts[0].drivers == ["12/KH-UBND"]  # 36-CT/TW is the plan's own link
+
+
+def test_an_issued_instrument_is_an_output_not_a_driver() -> None:
+    acts = _doc("UBND tỉnh ban hành Kế hoạch số 1708/KH-UBND ngày 19/8/2019 về tuyên truyền, phá nhổ cây thuốc phiện.\n")
+    issuing = [a for a in acts if a.kind == "ban hành văn bản"]
+    assert len(issuing) == 1 and issuing[0].drivers == []
+    assert issuing[0].agent == "Ủy ban nhân dân tỉnh Lai Châu"
+
+
+def test_what_an_issued_instrument_carries_out_drives_the_issuing() -> None:
+    acts = _doc(
+        "Ban hành Kế hoạch số 3086/KH-UBND ngày 31/12/2019 về triển khai thực hiện Chương trình hành động "
+        "số 35-CTr/TU ngày 01/11/2019 của Tỉnh ủy về thực hiện Chỉ thị số 36-CT/TW.\n"
+    )
+    issuing = [a for a in acts if a.kind == "ban hành văn bản"]
+    assert issuing[0].drivers == ["35-CTr/TU"]
+    assert not any("3086/KH-UBND" in a.drivers for a in issuing)
+
+
+def test_issued_plans_record_the_work_they_direct_unless_switched_off() -> None:
+    text = "UBND tỉnh ban hành Kế hoạch số 448/KH-UBND ngày 29/01/2024 về phòng, chống tội phạm năm 2024.\n"
+    src = SourceDocument("t.txt", "t.txt", text, "0" * 64, "text/plain")
+    ex = extract(src)
+    with_plans = extract_activities(text, ex.instruments, HEADER)
+    plan = [a for a in with_plans if a.kind == "chỉ đạo"]
+    assert plan and plan[0].drivers == ["448/KH-UBND"] and plan[0].period == "năm 2024"
+    assert plan[0].evidence.text.startswith("Kế hoạch số 448/KH-UBND")
+    without = extract_activities(text, ex.instruments, HEADER, plan_activities=False)
+    assert [a.kind for a in without] == ["ban hành văn bản"]
+
+
+def test_a_heading_naming_an_instrument_drives_what_is_under_it() -> None:
+    text = (
+        "1. Kết quả thực hiện Chỉ thị số 48-CT/TW\n\n"
+        "Công an tỉnh đã tổ chức 20 buổi tuyên truyền.\n\n"
+        "2. Công tác khác\n\n"
+        "Sở Tư pháp tổ chức 3 hội nghị tập huấn.\n"
+    )
+    acts = _doc(text)
+    assert [a.drivers for a in acts] == [["48-CT/TW"], []]
+    assert acts[1].kind == "tập huấn"
+
+
+def test_a_directive_document_carries_out_what_it_implements() -> None:
+    text = (
+        "Thực hiện Công văn số 4258/BCĐ138/CP ngày 02/12/2024 của Ban Chỉ đạo 138/CP, UBND tỉnh yêu cầu:\n\n"
+        "1. Công an tỉnh chủ trì, phối hợp triển khai đợt cao điểm tấn công, trấn áp tội phạm.\n\n"
+        "2. Sở Công Thương tăng cường kiểm tra thị trường.\n"
+    )
+    src = SourceDocument("t.txt", "t.txt", text, "0" * 64, "text/plain")
+    ex = extract(src)
+    header = DocumentHeader(type="Công văn", province="Lai Châu", level="tỉnh", place="Lai Châu")
+    acts = extract_activities(text, ex.instruments, header, relations=ex.relations)
+    assert all("4258/BCĐ138/CP" in a.drivers for a in acts)
+    assert [a.kind for a in acts[-2:]] == ["phối hợp", "kiểm tra"]
+    report = DocumentHeader(type="Báo cáo", province="Lai Châu", level="tỉnh", place="Lai Châu")
+    acts = extract_activities(text, ex.instruments, report, relations=ex.relations)
+    assert not any("4258/BCĐ138/CP" in a.drivers for a in acts[-2:])  # a report reports, it does not carry out
+
+
+def test_a_review_report_drives_its_results_but_not_its_tasks_ahead() -> None:
+    text = (
+        "II. KẾT QUẢ\n\nCông an tỉnh đã điều tra, khám phá 120 vụ.\n\n"
+        "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ THỜI GIAN TỚI\n\nTăng cường công tác tuyên truyền.\n\n"
+        "Viện dẫn Chỉ thị số 48-CT/TW.\n"
+    )
+    src = SourceDocument("t.txt", "t.txt", text, "0" * 64, "text/plain")
+    ex = extract(src)
+    header = DocumentHeader(
+        type="Báo cáo", province="Cao Bằng", level="tỉnh", place="Cao Bằng",
+        title="Tổng kết 10 năm thực hiện Chỉ thị số 48-CT/TW của Bộ Chính trị",
+    )
+    acts = extract_activities(text, ex.instruments, header, relations=ex.relations)
+    assert acts[0].drivers == ["48-CT/TW"]
+    assert acts[1].drivers == []
+
+
+def test_period_and_place() -> None:
+    acts = _doc("Năm 2024, Công an tỉnh tổ chức tuần tra trên địa bàn huyện Mường Tè từ 15/12/2024 đến 14/02/2025.\n")
+    assert acts[0].period == "từ 15/12/2024 đến 14/02/2025"
+    assert acts[0].place == "huyện Mường Tè"
+    assert acts[0].agent == "Công an tỉnh Lai Châu"
+
+
+def test_situation_and_shortcomings_are_not_activities() -> None:
+    text = (
+        "1. Hạn chế\n\nCông tác tuyên truyền có nơi chưa thường xuyên.\n\n"
+        "2. Kết quả\n\nCác đối tượng lợi dụng mạng xã hội để thực hiện hành vi lừa đảo. Công an tỉnh đã bắt 05 đối tượng.\n"
+    )
+    acts = _doc(text)
+    assert [a.kind for a in acts] == ["đấu tranh trấn áp"]
+
+
+def test_link_observations_prefers_the_containing_clause() -> None:
+    text = "Công an tỉnh bắt 05 đối tượng. Sở Y tế tổ chức 3 buổi tập huấn."
+    acts = _doc(text)
+    obs = [Observation(5, "đối tượng", "đối tượng bị bắt", Evidence.of(text, 13, 29))]
+    link_observations(acts, obs)
+    assert obs[0].activity == acts[0].id and obs[0].agent == acts[0].agent
+
+
+# ---------------------------------------------------------------------------- speed
+
+
+@pytest.mark.parametrize("repeat", [3])
+def test_throughput(repeat: int) -> None:
+    """The brief asks for ≥ 3 MB/s; this floor only catches a pathological regression (the
+    shared test machine is too loaded for an exact figure: see the report)."""
+    docs = [_extraction(p.name) for p in sorted(DOCS.glob("0*.txt"))]
+    size = sum(len(ex.source.text) for ex in docs) * repeat
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for ex in docs:
+            extract_activities(ex.source.text, ex.instruments, ex.document, relations=ex.relations)
+    rate = size / (time.perf_counter() - start) / 1e6
+    assert rate >= 0.1, f"{rate:.2f} MB/s"
