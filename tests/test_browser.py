@@ -8,6 +8,8 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import os
+
 import shutil
 import socket
 import threading
@@ -37,6 +39,8 @@ ARGS = [
 ]
 
 if not CHROMIUM.exists():
+    if os.environ.get("KG_REQUIRE_CHROMIUM"):  # CI: a missing browser is a failure, not a skip
+        raise RuntimeError("KG_REQUIRE_CHROMIUM is set but /usr/bin/chromium is missing")
     pytest.skip(
         "headless browser tests need Debian's chromium at /usr/bin/chromium "
         "(apt-get install -y chromium)",
