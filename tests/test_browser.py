@@ -9,7 +9,6 @@ test-artifacts/screenshots/.
 from __future__ import annotations
 
 import os
-
 import shutil
 import socket
 import threading
