@@ -81,7 +81,7 @@ def plan_extraction() -> Extraction:
         Instrument("36-CT/TW", "36-CT/TW", type="Chỉ thị", type_code="CT", issuer="Bộ Chính trị",
                    date="2019-08-16", year=2019, mentions=[_span(text, "Chỉ thị số 36-CT/TW")]),
         Instrument("12/KH-UBND", "12/KH-UBND", type="Kế hoạch", type_code="KH", local=True,
-                   jurisdiction="Hòa Bình", year=2021, mentions=[_span(text, "12/KH-UBND")]),
+                   issuer="UBND tỉnh Hòa Bình", jurisdiction="Hòa Bình", year=2021, mentions=[_span(text, "12/KH-UBND")]),
     ]
     ex.relations = [
         Relation("#document", "36-CT/TW", "implements",

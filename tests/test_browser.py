@@ -140,7 +140,7 @@ def _pages(server: dict[str, str]) -> dict[str, str]:
         "home": "/",
         "search": "/?q=chi+thi+36",
         "instrument": "/instrument/36-ct-tw",
-        "instrument-up": "/instrument/hoa-binh/2021/12-kh-ubnd?direction=up&depth=2",
+        "instrument-up": "/instrument/hoa-binh/2021/uy-ban-nhan-dan-tinh-hoa-binh/12-kh-ubnd?direction=up&depth=2",
         "document-seed": "/document/" + server.get("seed", server["plan"]),
         "document-plan": f"/document/{plan}",
         "document-xss": f"/document/{xss}",

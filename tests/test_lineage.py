@@ -29,7 +29,7 @@ import pytest
 import rdflib
 
 from kg import iri
-from kg.build import build_graph
+from kg.build import build_graph, instrument_iri
 from kg.lineage import lineage, render_tree, tree_graph
 from kg.model import (
     Activity,
@@ -147,7 +147,7 @@ def doc_c() -> Extraction:
             Instrument("5/KH-UBND", "5/KH-UBND", type="Kế hoạch", year=2021,
                        mentions=_span(t, "5/KH-UBND"), **local),
             Instrument("12/KH-UBND", "12/KH-UBND", type="Kế hoạch", year=2020,
-                       mentions=_span(t, "12/KH-UBND"), **local),
+                       issuer="UBND tỉnh Lai Châu", mentions=_span(t, "12/KH-UBND"), **local),
             Instrument("7/KH-BCĐ", "7/KH-BCĐ", type="Kế hoạch", year=2021,
                        mentions=_span(t, "7/KH-BCĐ"), **local),
         ],
@@ -205,10 +205,15 @@ def activity_iri(ex: Extraction, n: int = 1) -> str:
     return iri.fact(iri.document(ex.source.sha256), "activity", n)
 
 
-LC_12 = iri.instrument("12/KH-UBND", local=True, jurisdiction="Lai Châu", year=2020)
-KH_12 = iri.instrument("12/KH-UBND", local=True, jurisdiction="Khánh Hòa", year=2021)
-LC_5 = iri.instrument("5/KH-UBND", local=True, jurisdiction="Lai Châu", year=2021)
-CT_48 = iri.instrument("48-CT/TW")
+def _iri(notation: str, **kw: object) -> str:
+    """The IRI the builder mints (its identity rule may scope local ones by issuer)."""
+    return str(instrument_iri(Instrument(notation, notation, **kw)))  # type: ignore[arg-type]
+
+
+LC_12 = _iri("12/KH-UBND", local=True, jurisdiction="Lai Châu", year=2020, issuer="UBND tỉnh Lai Châu")
+KH_12 = _iri("12/KH-UBND", local=True, jurisdiction="Khánh Hòa", year=2021, issuer="UBND tỉnh Khánh Hòa")
+LC_5 = _iri("5/KH-UBND", local=True, jurisdiction="Lai Châu", year=2021)
+CT_48 = _iri("48-CT/TW")
 
 
 @pytest.fixture(scope="module")

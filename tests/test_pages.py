@@ -136,7 +136,7 @@ def test_instrument_page_lineage_down_to_activities_and_numbers(
     # the accessible table carries every node, with evidence links to highlights
     assert html.count('class="kind-') >= len(graph["nodes"])
     assert f"/document/{built['plan']}#fact-" in html
-    up = _graph(client.get("/instrument/hoa-binh/2021/12-kh-ubnd?direction=up").text)
+    up = _graph(client.get("/instrument/hoa-binh/2021/uy-ban-nhan-dan-tinh-hoa-binh/12-kh-ubnd?direction=up").text)
     assert any(n["id"].endswith("/instrument/36-ct-tw") for n in up["nodes"])
 
 
@@ -183,7 +183,7 @@ def test_body_page_lists_its_activities(client: TestClient, built: dict[str, str
     r = client.get("/body/cong-an-tinh-hoa-binh")
     assert r.status_code == 200
     assert f'href="/activity/{built["plan"]}/1"' in r.text
-    assert 'href="/instrument/hoa-binh/2021/12-kh-ubnd"' in r.text
+    assert 'href="/instrument/hoa-binh/2021/uy-ban-nhan-dan-tinh-hoa-binh/12-kh-ubnd"' in r.text
 
 
 @pytest.mark.parametrize(
