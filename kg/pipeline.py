@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -220,12 +221,8 @@ _PROSE_WORD = re.compile(r"(?<![\w/-])[^\W\d_][a-zà-ỹđ]+(?![\w/-])")
 def reads_as_prose(text: str, minimum: int = 3) -> bool:
     """Whether a text has a few words of running text: a file of notation-like tokens alone
     is refused rather than stored as an empty document."""
-    found = 0
-    for _ in _PROSE_WORD.finditer(text):
-        found += 1
-        if found >= minimum:
-            return True
-    return False
+    words = _PROSE_WORD.finditer(text)
+    return sum(1 for _ in itertools.islice(words, minimum)) >= minimum
 
 
 def ingest_document(path: Path, store: Store, stages: Stages) -> DocumentResult:
