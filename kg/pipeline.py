@@ -10,8 +10,8 @@ the CLI, and so that tests can substitute one stage.
 from __future__ import annotations
 
 import hashlib
-import os
 import itertools
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
