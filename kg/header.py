@@ -189,8 +189,10 @@ def _title(text: str, doc_type: str | None) -> str | None:
                 s = nxt.strip(" \t#*")
                 if not s:
                     continue
-                if re.match(r"(Căn cứ|Thực hiện|Kính gửi|Năm \d{4}|I\.|-{3,}|_{3,})", s) or len(collected) >= 4:
+                if re.match(r"(Căn cứ|Thực hiện|Để|Theo|Kính gửi|Năm \d{4}|I\.|-{3,}|_{3,})", s) or len(collected) >= 4:
                     break
+                if collected and (len(s) > 160 or s.endswith((".", ":", ";"))):
+                    break  # a sentence of the body, not a title line
                 if collected and s.isupper():
                     break  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …" opens the body of a decision
                 collected.append(s)

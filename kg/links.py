@@ -47,6 +47,8 @@ _CLAUSE_END = re.compile(  # the lookahead lets the engine skip ordinary charact
     r"|:(?=\s+[A-ZĐÂĂÊÔƠƯ])|(?=\bĐiều\s+\d+\.))"
 )
 _REPORT_CODES = {"BC", "TB", None}
+# A capitalised purpose word right before a trigger opens a new sentence ("… Để triển khai").
+_OPENER_END = re.compile(r"(?:^|\s)(?:Để|Nhằm|Theo|Tiếp tục|Đồng thời)\s*$")
 _PROPOSAL = re.compile(r"\b(?:xet de nghi|theo de nghi|to trinh)\b")
 
 
@@ -108,27 +110,37 @@ def find_links(
         if not inside:
             carried = None
             continue
-        _links_in_clause(inside, folded, view, c_start, add)
+        owned = _links_in_clause(inside, folded, view, c_start, add, doc_key)
         carried = _document_links(
-            inside, view.text, folded, c_start, preamble_end, doc_key, add, carried
+            inside, view.text, folded, c_start, preamble_end, doc_key, add, carried, owned
         )
     return relations
 
 
-def _links_in_clause(inside, folded, view, c_start, add) -> None:  # type: ignore[no-untyped-def]
+def _links_in_clause(inside, folded, view, c_start, add, own) -> set[str]:  # type: ignore[no-untyped-def]
+    """Links between the instruments of one clause; returns the keys that another instrument
+    of the clause carries out ("Thực hiện A, Sở Tư pháp ban hành B": A is B's, not the
+    document's)."""
+    n = len(inside)
+
+    def joined(i: int) -> bool:
+        """Are inside[i-1] and inside[i] items of one list ("A, B và C")?"""
+        return bool(_LIST_GAP.match(view.text[inside[i - 1].attrs_end : inside[i].word_start]))
+
     # Which citation each one is a target of, and with which relation, so that a list of
     # targets ("Chỉ thị A và Chỉ thị B") all get the same source.
     target_of: dict[int, tuple[Citation, str]] = {}
-    for i in range(1, len(inside)):
+    carried: set[str] = set()
+    for i in range(1, n):
         a, b = inside[i - 1], inside[i]
-        if a.key is None or b.key is None:
-            continue
+        if a.key is None or b.key is None or a.key == own:
+            continue  # the document's own links are _document_links' business
         gap = folded[a.attrs_end : b.word_start]
         raw_gap = view.text[a.attrs_end : b.word_start]
         m = _TRIGGER_END.search(gap)
         lead = len(gap) - len(m.group(0)) if m else 0
-        if m and lead > 5 and raw_gap[lead : lead + 1].isupper():
-            m = None  # "… Thực hiện B": a capital after running text starts a new sentence
+        if m and lead > 5 and (raw_gap[lead : lead + 1].isupper() or _OPENER_END.search(raw_gap[:lead])):
+            m = None  # "… Thực hiện B", "… Để triển khai B": a new sentence, not A's purpose
         if m and lead <= 160 and not _PROPOSAL.search(gap):
             rtype = _relation_type(m.group("trigger"))
             if rtype is None:
@@ -139,18 +151,29 @@ def _links_in_clause(inside, folded, view, c_start, add) -> None:  # type: ignor
                 rtype = "implements"
             add(a.key, b.key, rtype, a.word_start, b.end)
             target_of[i] = (a, rtype)
+            # "Kế hoạch A, Kế hoạch B để triển khai C": every plan of the list carries out C.
+            j = i - 1
+            while j >= 1 and joined(j) and j not in target_of and inside[j - 1].key:
+                add(inside[j - 1].key, b.key, rtype, inside[j - 1].word_start, b.end)
+                j -= 1
             continue
         if (i - 1) in target_of and _LIST_GAP.match(raw_gap):
             src, rtype = target_of[i - 1]
             add(src.key, b.key, rtype, src.word_start, b.end)
             target_of[i] = (src, rtype)
             continue
-        # "thực hiện A theo B" and "thực hiện A, … ban hành B": B carries out A.
+        # "thực hiện A theo B" and "thực hiện A, … ban hành B (, C …)": B (and C) carry out A.
         before_a = folded[max(c_start, a.word_start - 60) : a.word_start]
         if _TRIGGER_END.search(before_a) and (
             _THEO_END.search(gap) or (_ISSUED_END.search(gap) and len(gap) <= 200)
         ):
             add(b.key, a.key, "implements", a.word_start, b.end)
+            carried.add(a.key)
+            k = i + 1
+            while k < n and joined(k) and inside[k].key:
+                add(inside[k].key, a.key, "implements", a.word_start, inside[k].end)
+                k += 1
+    return carried
 
 
 # A sentence- or title-initial trigger right before a citation: "Căn cứ Kế hoạch …",
@@ -167,7 +190,7 @@ _CLAUSE_LEAD = re.compile(r"(?:(?:dong thoi|tiep tuc)\s+)*(?:trien khai\s+)?thuc
 
 
 def _document_links(  # type: ignore[no-untyped-def]
-    inside, view_text, folded, c_start, preamble_end, doc_key, add, carried: str | None
+    inside, view_text, folded, c_start, preamble_end, doc_key, add, carried: str | None, owned: set[str]
 ) -> str | None:
     """The document's own links: its "Căn cứ …" basis, what its title and preamble say it
     carries out. Returns the relation a following clause may continue ("Thực hiện A; B; C,
@@ -175,7 +198,7 @@ def _document_links(  # type: ignore[no-untyped-def]
     lead = folded[c_start : inside[0].word_start].strip(" -+*")
     active: str | None = None
     for i, c in enumerate(inside):
-        if c.key is None or c.key == doc_key:
+        if c.key is None or c.key == doc_key or c.key in owned:
             continue
         m = _SENTENCE_TRIGGER.search(view_text[max(0, c.word_start - 60) : c.word_start])
         if m:

@@ -158,7 +158,7 @@ class Notation:
     def is_central(self) -> bool:
         """Central numbering: one instrument nationwide (DESIGN.md, "Identity")."""
         codes = [_upper(c) for c in self.issuer_codes]
-        if any(c in CENTRAL_ISSUERS or c.startswith(("BCA", "QH")) for c in codes):
+        if any(c in CENTRAL_ISSUERS or c.startswith(("BCA", "QH", "UBTVQH")) for c in codes):
             return True  # a joint instrument with a central body ("09/CTr-BCA-MTTQ") is central
         if any(c in LOCAL_ISSUERS for c in codes):
             return False  # "12/2020/NQ-HĐND": a province's own legal document
@@ -206,20 +206,32 @@ def type_from_code(code: str) -> str | None:
 
 
 def issuer_from_codes(n: Notation) -> str | None:
-    """The issuer a notation's codes imply for central codes (marked inferred by callers)."""
+    """The issuer a notation's codes imply for central codes (marked inferred by callers).
+
+    A joint instrument ("01/2004/TTLT-BCA-BQP-BLĐTBXH") names every issuer in its code.
+    """
     if n.type_code == "NĐ" or (n.issuer_codes and _upper(n.issuer_codes[0]) == "CP"):
         return "Chính phủ"
+    names: list[str] = []
     for code in n.issuer_codes:
         up = _upper(code)
         if up == "TW":
             return None  # Ban Chấp hành, Bộ Chính trị or Ban Bí thư: the code does not say
-        if up in CENTRAL_ISSUERS:
-            return CENTRAL_ISSUERS[up]
-        if up.startswith("BCA"):
-            return "Bộ Công an"
-        if up.startswith("QH"):
-            return "Quốc hội"
-    return None
+        name = CENTRAL_ISSUERS.get(up)
+        if name is None and up.startswith("BCA"):
+            name = "Bộ Công an"
+        elif name is None and up.startswith("UBTVQH"):
+            name = "Ủy ban Thường vụ Quốc hội"
+        elif name is None and up.startswith("QH"):
+            name = "Quốc hội"
+        if name and name not in names:
+            names.append(name)
+        if name and n.type_code not in _JOINT_TYPES:
+            break  # "QĐ-BCA-V05": the issuer, then its unit
+    return ", ".join(names) or None
+
+
+_JOINT_TYPES = {"TTLT", "NQLT", "CTRPH", "QCPH", "KHLT", "HDLT", "HDLN", "KLLN"}
 
 
 def local_issuer_stem(n: Notation) -> str | None:

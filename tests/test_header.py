@@ -64,3 +64,20 @@ def test_district_plan_names_district_bodies(district_plan) -> None:  # type: ig
 def test_blank_notation_and_date_stay_blank() -> None:
     h = read_header("Số: /BC-UBND\n\nĐiện Biên, ngày   tháng 11 năm 2024\n\nBÁO CÁO\n\nTình hình năm 2024\n")
     assert h.notation is None and h.date is None and h.year == 2024 and h.type == "Báo cáo"
+
+
+def test_lists_of_plans_converse_order_and_joint_codes() -> None:
+    e = extract(read_document(FIXTURES / "report-lists-and-joint-codes.txt"))
+    assert e.document.title == "Kết quả thực hiện Chương trình quốc gia phòng, chống tội phạm năm 2005"
+    links = {(r.source, r.target) for r in e.relations if r.type == "implements"}
+    assert links == {
+        ("12/KH-UBND", "09/1998/NQ-CP"),  # "Để triển khai A, UBND ban hành B, C": B and C carry out A
+        ("45/KH-UBND", "09/1998/NQ-CP"),
+        ("12/KH-UBND", "138/2000/QĐ-TTg"),  # "B, C để triển khai D": both carry out D
+        ("45/KH-UBND", "138/2000/QĐ-TTg"),
+        ("07/KH-STP", "37/1998/CT-TTg"),  # "Thực hiện A, Sở Tư pháp ban hành B": not the report's
+        ("88/KH-CAT", "01/2004/TTLT-BCA-BQP-BLĐTBXH"),
+    }
+    by = {i.notation: i for i in e.instruments if i.notation}
+    assert by["01/2004/TTLT-BCA-BQP-BLĐTBXH"].issuer == "Bộ Công an, Bộ Quốc phòng, Bộ Lao động - Thương binh và Xã hội"
+    assert by["10/2003/PL-UBTVQH11"].issuer == "Ủy ban Thường vụ Quốc hội" and not by["10/2003/PL-UBTVQH11"].local
