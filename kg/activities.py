@@ -29,15 +29,24 @@ An issued or listed instrument that states its purpose ("Kế hoạch số X …
 phòng, chống ma túy năm 2024") also records that its issuer directs that work under it: one
 extra activity of kind "chỉ đạo" whose evidence is the instrument's description and whose
 driver is X (``plan_activities=False`` leaves these out).
+
+Speed: the patterns scanned over the whole text are written for Python's regex engine (it
+skips ahead in C only when a pattern opens with a character class, and is slow with a leading
+look-behind or re.IGNORECASE), and text is not folded with kg.iri.fold, which costs more per
+character than a scan; each rewritten pattern sits next to, or is tested against, its plain
+form (tests/test_activities.py), so the output is what the plain forms give.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
+from operator import itemgetter
+from typing import NamedTuple
 
 from kg.iri import fold
 from kg.model import Activity, DocumentHeader, Evidence, Instrument, Observation, Relation
@@ -68,7 +77,7 @@ _KIND_VERBS: dict[str, tuple[str, ...]] = {
     ),
     "quản lý nhà nước": (
         "quản lý", "rà soát", r"cấp(?=\s+(?:giấy|phép|mới|đổi|\d))", "thẩm định", "đăng ký", "thu hồi",
-        "lập hồ sơ", "nắm tình hình", "khảo sát",
+        "lập hồ sơ", "nắm tình hình", "khảo sát", "công nhận",
     ),
     "ban hành văn bản": ("ban hành", "ký kết", r"ký(?=\s+(?:ban|quyết|kế|chương|công|văn|quy))", "soạn thảo", "dự thảo"),
     "chỉ đạo": (
@@ -83,7 +92,7 @@ _KIND_VERBS: dict[str, tuple[str, ...]] = {
     "hỗ trợ": ("hỗ trợ", "giúp đỡ", r"tặng(?=\s+(?:quà|\d|\w+\s+\d))", "trao tặng", "tái hòa nhập", "tái hoà nhập"),
     "tham mưu": ("tham mưu", "đề xuất", "kiến nghị"),
     "sơ kết tổng kết": ("sơ kết", "tổng kết", "đánh giá", r"báo\s+cáo(?=\s+(?:kết|tình|về|UBND|Tỉnh|Bộ|Ban))"),
-    "xây dựng phong trào": ("xây dựng", "củng cố", "nhân rộng", "duy trì", "phát động"),
+    "xây dựng phong trào": (r"xây\s+dựng(?!\s+(?:cơ\s+bản|và\s+bảo\s+vệ|Đảng|đảng))", "củng cố", "nhân rộng", "duy trì", "phát động"),
     "tổ chức thực hiện": (
         r"tổ\s+chức(?!\s+(?:thành\s+viên|đoàn\s+thể|cơ\s+sở|chính\s+trị|đảng|Đảng|quần\s+chúng|xã\s+hội|tín\s+dụng|kinh\s+tế|bộ\s+máy|tội\s+phạm|và\s+cá|,\s*cá|cá\s+nhân|quốc\s+tế|phi|hoạt\s+động\s+tội))",
         r"thực\s+hiện(?!\s+(?:hành\s+vi|hành\s+động|việc\s+mua|phạm))", "triển khai", "tăng cường",
@@ -97,10 +106,12 @@ _TRIGGERS = (
     r"thực\s+hiện(?!\s+(?:hành\s+vi|hành\s+động))", "triển khai", r"theo(?!\s+(?:dõi|đó|sát|kịp|hướng|quy))",
     "quán triệt", "hưởng ứng", "cụ thể hóa", "cụ thể hoá", "căn cứ", "gắn với", "trên cơ sở", "chấp hành",
     r"thực(?=\s+(?:Chỉ|Nghị|Kế|Quyết|Chương|Công|Thông|Luật|Đề|Kết|Hướng))",
+    r"tại(?=\s+(?:Thông\s+báo|Quyết\s+định|Công\s+văn|Kế\s+hoạch|Chỉ\s+thị|Nghị\s+quyết|Văn\s+bản)\s)",
 )
 # Words that make the next instrument an output.
 _ISSUE = (
-    "ban hành", "ký kết", r"ký(?=\s+(?:ban|quyết|kế|chương|công|văn|quy|Kế|Chương|Quyết|Công))", "trình", "dự thảo",
+    "ban hành", "ký kết", r"ký(?=\s+(?:ban|quyết|kế|chương|công|văn|quy|Kế|Chương|Quyết|Công))",
+    r"trình(?=\s+(?:ubnd|hđnd|ủy|uỷ|tỉnh|thành|ban|bộ|thủ|cấp|chính|hội|quốc))", "dự thảo",
     "soạn thảo", "sửa đổi", r"xây\s+dựng(?=\s+(?:\S+\s+){0,2}?(?:[Kk]ế\s+hoạch|[Cc]hương\s+trình|[Pp]hương\s+án|[Đđ]ề\s+án|[Qq]uy\s+chế|văn\s+bản|[Hh]ướng\s+dẫn))",
 )
 _ABOUT = r"về\s+việc|về|V/v|v/v|nhằm|để"
@@ -119,10 +130,11 @@ def _alternation(phrases: Iterable[str]) -> str:
     return "|".join(sorted({_phrase(p) for p in phrases}, key=len, reverse=True))
 
 
-def _trie(words: Iterable[str]) -> str:
+def _trie(words: Iterable[str], char: Callable[[str], str] = re.escape) -> str:
     """A regular expression matching exactly ``words`` (lower case, spaces = any whitespace),
     as a character trie: the engine then tries one branch per character instead of every
-    phrase at every position, which is what makes the scan fast."""
+    phrase at every position, which is what makes the scan fast. ``char`` gives the pattern
+    of one character."""
     root: dict[str, dict] = {}
     for w in words:
         node = root
@@ -134,7 +146,7 @@ def _trie(words: Iterable[str]) -> str:
         alts = []
         end = "" in node
         for ch in sorted(k for k in node if k):
-            alts.append((r"\s+" if ch == " " else re.escape(ch)) + build(node[ch]))
+            alts.append((r"\s+" if ch == " " else char(ch)) + build(node[ch]))
         if not alts:
             return ""
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
@@ -147,32 +159,112 @@ def _lower_pattern(p: str) -> str:
     return p.replace(r"\S", r"[^\s]").lower()
 
 
+def _is_special(p: str) -> bool:
+    return "\\" in p or "(" in p
+
+
 def _group(phrases: Iterable[str]) -> str:
-    plain = [p.lower() for p in phrases if "\\" not in p and "(" not in p]
-    special = [_lower_pattern(p) for p in phrases if "\\" in p or "(" in p]
+    plain = [p.lower() for p in phrases if not _is_special(p)]
+    special = [_lower_pattern(p) for p in phrases if _is_special(p)]
     parts = [*special, _trie(plain)] if plain else special
     return "|".join(f"(?:{x})" for x in parts)
+
+
+def _by_first_letter(groups: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, list[str]]:
+    """The alternation of ``groups`` (kind, phrases; lower-case patterns), each alternative
+    opened by its first letter: "t(?:(trig …)|(verb …))|c(?:…)|…". At a word start the engine
+    then goes straight to the phrases starting with that letter. It matches what
+    "(?P<kind>…)|…" over the whole groups matches: only phrases with the text's letter can
+    match there, and for each letter the groups and their phrases keep their order. The i-th
+    capturing group is of kind ``kinds[i - 1]``."""
+    lowered = [(kind, [(_lower_pattern(p) if _is_special(p) else p.lower(), _is_special(p)) for p in ps]) for kind, ps in groups]
+    if not all(p[:1].isalpha() for _, ps in lowered for p, _ in ps):
+        raise ValueError("every event phrase must start with a plain letter (see _by_first_letter)")
+    kinds: list[str] = []
+    alts = []
+    for c in sorted({p[0] for _, ps in lowered for p, _ in ps}):
+        branches = []
+        for kind, ps in lowered:
+            special = [p[1:] for p, sp in ps if sp and p[0] == c]
+            plain = [p[1:] for p, sp in ps if not sp and p[0] == c]
+            parts = [*special, _trie(plain)] if plain else special
+            if parts:
+                kinds.append(kind)
+                branches.append("(" + "|".join(f"(?:{x})" for x in parts) + ")")
+        alts.append(f"{re.escape(c)}(?:{'|'.join(branches)})")
+    return "|".join(alts), kinds
+
+
+_EVENT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("trig", _TRIGGERS),
+    ("issue", _ISSUE),
+    ("verb", tuple(p for v in _KIND_VERBS.values() for p in v)),
+    ("about", ("về việc", "về", "v/v", "nhằm", "để", "quy định")),
+)
 
 
 _VERB_KIND: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"(?:{_alternation(v)})$", re.I), k) for k, v in _KIND_VERBS.items()
 ]
 
-# Matched on the lower-cased text: case-blind without the cost of re.IGNORECASE.
-_EVENTS = re.compile(
-    rf"(?<!\w)(?=[^\W\d_])(?:(?P<trig>{_group(_TRIGGERS)})|(?P<issue>{_group(_ISSUE)})"
-    rf"|(?P<verb>{_group([p for v in _KIND_VERBS.values() for p in v])})|(?P<about>{_group(['về việc', 'về', 'v/v', 'nhằm', 'để'])}))(?!\w)"
-    r"|(?P<semi>;)|(?P<paren>\()|(?P<close>\))",
-)
+# Verbs, triggers and "về", matched on the lower-cased text (case-blind without the cost of
+# re.IGNORECASE) together with the non-word character before them: scanning " " + text, a
+# match's start is the word's offset in the text and its end is one past the word's end.
+# Python's regex engine skips, without entering the matcher, every position whose character
+# cannot open the pattern, but only when the pattern opens with a character class; opening
+# with a look-behind ("not inside a word") made it try the whole pattern at every character.
+_WORD_ALTERNATION, _WORD_KINDS = _by_first_letter(_EVENT_GROUPS)
+_WORD_EVENTS = re.compile(rf"\W(?:{_WORD_ALTERNATION})(?!\w)")
+_PUNCT_EVENTS = {";": "semi", "(": "paren", ")": "close"}
 
-# Words before a verb that make it a noun ("công tác tuyên truyền", "các hoạt động").
-_NOUN_BEFORE = re.compile(
-    r"(?<![a-z])(?:cong\s+tac|cac|nhung|viec|hoat\s+dong|cuoc|dot|ket\s+qua|tinh\s+hinh|toi\s+pham|muc\s+tieu|ve|cua|"
-    r"thuc\s+hien|cho|voi|trong|lam|tro|ke\s+hoach|chuong\s+trinh|phuong\s+an|nhiem\s+vu|bien\s+phap|giai\s+phap)\s+$"
+# Words before a verb that make it a noun ("công tác tuyên truyền", "các hoạt động"), written
+# folded (kg.iri.fold: "cong tac" stands for "công tác", "Công tác", "cong tac" …).
+_NOUN_WORDS = (
+    "cong tac", "cac", "nhung", "viec", "hoat dong", "cuoc", "dot", "ket qua", "tinh hinh", "toi pham", "muc tieu",
+    "ve", "cua", "thuc hien", "cho", "voi", "trong", "lam", "tro", "ke hoach", "chuong trinh", "phuong an",
+    "nhiem vu", "bien phap", "giai phap", "chua", "khong", "bi", "chua thuc su", "it", "han che", "thieu",
 )
+# kg.iri.fold changes only Latin letters, all below U+2000 (tests/test_activities.py checks it).
+_FOLD_LIMIT = 0x2000
 
-_LABEL = re.compile(
-    r"\A[\s*\\#>]*(?:(?:[IVXL]{1,5}|\d{1,2}(?:\.\d{1,2}){0,3})\.|[a-zđ]\)|[-+•–]|\\\*)?[\s*\\]*"
+
+def _folding_to() -> dict[str, str]:
+    """Each ASCII letter → every character kg.iri.fold turns into it (itself included)."""
+    chars = "".join(map(chr, range(_FOLD_LIMIT)))
+    out: dict[str, str] = {}
+    for c, f in zip(chars, fold(chars), strict=True):
+        if "a" <= f <= "z":
+            out[f] = out.get(f, "") + c
+    return out
+
+
+def _unfolded(phrases: Iterable[str], folding_to: dict[str, str]) -> str:
+    """Folded ASCII phrases as a pattern over the text itself: each letter becomes the class
+    of the characters folding to it. Matching the text then tells whether matching its folded
+    copy would (fold keeps offsets and whitespace; as a trie, the alternatives' order differs),
+    without folding it: kg.iri.fold costs more per character than the regex engine."""
+    return _trie(phrases, lambda c: f"[{re.escape(folding_to[c])}]")
+
+
+_NOUN_ENDS = tuple(sorted({w.split()[-1] for w in _NOUN_WORDS}))
+
+
+@lru_cache(maxsize=4096)
+def _may_end_noun_word(token: str) -> bool:
+    return fold(token).endswith(_NOUN_ENDS)
+
+
+@lru_cache(maxsize=1)
+def _noun_after() -> re.Pattern[str]:
+    """A non-letter, then _NOUN_WORDS, then spaces to the end: search from one character
+    before where the words may start. Compiled on first use (its letter classes take tens of
+    milliseconds to compile, which every import would pay)."""
+    folding_to = _folding_to()
+    letters = re.escape("".join(folding_to.values()))
+    return re.compile(rf"[^{letters}](?:{_unfolded(_NOUN_WORDS, folding_to)})\s+$")
+
+_LABEL = re.compile(  # used with .match(text, pos): anchored at pos
+    r"[\s*\\#>]*(?:(?:[IVXL]{1,5}|\d{1,2}(?:\.\d{1,2}){0,3})\.|[a-zđ]\)|[-+•–]|\\\*)?[\s*\\]*"
 )
 _LEAD_ADVERBS = re.compile(
     r"\A(?:(?:Đồng\s+thời|Bên\s+cạnh\s+đó|Ngoài\s+ra|Trong\s+đó|Mặt\s+khác|Qua\s+đó|Từ\s+đó|Kết\s+quả)\s*[,:]?\s*)+",
@@ -183,10 +275,14 @@ _LEAD_TRIGGER = re.compile(
     re.I,
 )
 _THEO_DO = re.compile(r"\A(?:Theo\s+đó|Thực\s+hiện\s+(?:các\s+)?(?:văn\s+bản|kế\s+hoạch|chỉ\s+đạo)\s+(?:nêu\s+)?trên)(?!\w)", re.I)
-_TRAILING_ADVERBS = re.compile(
-    r"(?:\s|,|:|-)*(?:(?:đã|đang|sẽ|cũng|đều|vẫn|luôn|tiếp\s+tục|chủ\s+động|tích\s+cực|thường\s+xuyên|kịp\s+thời|trực\s+tiếp|khẩn\s+trương|nghiêm\s+túc|đồng\s+thời|tốt|thành\s+công|liên\s+tiếp|cần|phải|có\s+trách\s+nhiệm)(?:\s|,)*)*$",
-    re.I,
+_ADVERBS = (
+    "đã", "đang", "sẽ", "cũng", "đều", "vẫn", "luôn", "tiếp tục", "chủ động", "tích cực", "thường xuyên", "kịp thời",
+    "trực tiếp", "khẩn trương", "nghiêm túc", "đồng thời", "tốt", "thành công", "liên tiếp", "cần", "phải",
+    "có trách nhiệm",
 )
+_TRAILING_ADVERBS = re.compile(rf"(?:\s|,|:|-)*(?:(?:{'|'.join(map(_phrase, _ADVERBS))})(?:\s|,)*)*$", re.I)
+# Up to the last character _TRAILING_ADVERBS cannot match (greedy: found from the end, in C).
+_BEFORE_TRAILING = re.compile(rf"(?s:.*)[^\s,:\-{re.escape(''.join(sorted(set(''.join(_ADVERBS)) - {' '})))}]", re.I)
 _BODY_HEAD = re.compile(
     r"\A(?:Đề\s+nghị\s+|Yêu\s+cầu\s+)?(?:các\s+|Các\s+)?(?:Công\s+an|UBND|Ủy\s+ban|Uỷ\s+ban|UBMTTQ|HĐND|Hội\s+đồng|Sở|Ban|Bộ|"
     r"Tỉnh\s+[uủ]ỷ|Tỉnh\s+[uủ]y|Thành\s+[uủ]ỷ|Thành\s+[uủ]y|Huyện\s+[uủ]ỷ|Huyện\s+[uủ]y|Đảng|Liên\s+đoàn|Hội|Đoàn|Tỉnh\s+[Đđ]oàn|"
@@ -196,6 +292,8 @@ _BODY_HEAD = re.compile(
     r"sở|ngành|đơn\s+vị|cơ\s+quan|địa\s+phương|huyện|xã|phường|ban|Chỉ\s+huy|Quân\s+sự|Biên\s+phòng|Tổ|Nhà\s+trường|"
     r"Người\s+đứng\s+đầu|Thủ\s+trưởng|Chủ\s+tịch|đồng\s+chí)(?!\w)"
 )
+# Periods: "từ 01/01 đến 31/12/2024", "6 tháng đầu năm 2024", "quý I", "giai đoạn 2016-2025" …
+# This is the readable definition; _period uses the equivalent _PERIOD_LOW below.
 _PERIOD = re.compile(
     r"(?<!\w)(?:từ\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?\s+đến\s+(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}"
     r"|\d{1,2}\s+tháng\s+(?:đầu\s+|cuối\s+)?năm\s+\d{4}|(?:sáu|06|6)\s+tháng\s+(?:đầu|cuối)\s+năm\s+\d{4}"
@@ -203,15 +301,40 @@ _PERIOD = re.compile(
     r"|năm\s+\d{4})(?!\w)",
     re.I,
 )
+# The same, matched on _lower(text), and fast. A pattern that opens with a look-behind makes
+# Python's regex engine try it at every character, and under re.IGNORECASE it cannot skip an
+# alternative by its first letter. This one opens with the class of the first characters (the
+# engine skips in C to where a match can start) and looks behind it for the word boundary;
+# each alternative then opens with its second character and looks behind that for its first.
+# Matching the lower-cased text without re.IGNORECASE is matching the text with it, except for
+# the letters whose case Python special-cases: "i" (also "ı", and "İ", which _lower keeps) and
+# "s" (also "ſ"). tests/test_activities.py checks that the two patterns agree.
+_I = "[iıİ]"
+_MONTHS_OF_YEAR = rf"tháng\s+(?:đầu\s+|cuố{_I}\s+)?năm\s+\d{{4}}"
+_HALF_YEAR = rf"tháng\s+(?:đầu|cuố{_I})\s+năm\s+\d{{4}}"
+_PERIOD_LOW = re.compile(
+    r"[\dtsſqng](?<!\w[\dtsſqng])(?:"
+    r"ừ(?<=từ)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?\s+đến\s+(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}"
+    rf"|\d(?<=\d\d)\s+{_MONTHS_OF_YEAR}|\s(?<=\d\s)\s*{_MONTHS_OF_YEAR}"
+    rf"|(?:áu(?<=[sſ]áu)\s+|6(?<=06)\s+|\s(?<=6\s)\s*){_HALF_YEAR}"
+    rf"|uý(?<=quý)\s+[iıİv1-4]{{1,3}}(?:\s+năm\s+\d{{4}})?"
+    rf"|{_I}(?<=n{_I})ên\s+vụ\s+\d{{4}}\s*-\s*\d{{4}}"
+    rf"|{_I}(?<=g{_I})a{_I}\s+đoạn\s+\d{{4}}\s*-\s*\d{{4}}"
+    r"|ă(?<=nă)m\s+\d{4})(?!\w)"
+)
 _DATE_BEFORE = re.compile(r"(?:tháng\s+\d{1,2}|ngày\s+\d{1,2}/\d{1,2})\s*$")
-_PLACE = re.compile(
-    r"(?<!\w)(?:trên\s+địa\s+bàn|tại)\s+(?P<p>(?:tỉnh|huyện|thành\s+phố|thị\s+xã|xã|phường|thị\s+trấn|các\s+huyện|các\s+xã)"
+_PLACE = re.compile(  # "trên địa bàn …" or "tại …", not inside a word
+    r"t(?<!\wt)(?:rên\s+địa\s+bàn|ại)\s+(?P<p>(?:tỉnh|huyện|thành\s+phố|thị\s+xã|xã|phường|thị\s+trấn|các\s+huyện|các\s+xã)"
     r"(?:\s+[A-ZĐÂĂÊÔƠƯ][\wÀ-ỹ]*){0,4})"
 )
 _WS = re.compile(r"\s+")
-_MARKUP = re.compile(r"\\(?=[*#_\[\]()\-+.])|\*+|</?sup>|#+\s")
+# Markup: "\\" before a character it escapes, "*" runs, <sup>, "#" headings. Written as its
+# first character, then what follows it (that first character looked behind at), so that the
+# engine skips in C to the next candidate; the plain form "\\(?=[*#_\[\]()\-+.])|\*+|</?sup>|#+\s"
+# made it try every character (tests/test_activities.py checks both agree).
+_MARKUP = re.compile(r"[\\*<#](?:(?<=\\)(?=[*#_\[\]()\-+.])|(?<=\*)\**|(?<=<)/?sup>|(?<=#)#*\s)")
 _BREAK = re.compile(r"\n[ \t]*\n")
-_OF_BODY = re.compile(r"\A[^;]{0,60}?\bcủa\s+(?P<b>[^;,:]{3,80}?)\s+(?=về|V/v|quy\s+định|ban\s+hành|hướng\s+dẫn)", re.I)
+_OF_BODY = re.compile(r"[^;]{0,60}?\bcủa\s+(?P<b>[^;,:]{3,80}?)\s+(?=về|V/v|quy\s+định|ban\s+hành|hướng\s+dẫn)", re.I)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,8 +342,7 @@ _OF_BODY = re.compile(r"\A[^;]{0,60}?\bcủa\s+(?P<b>[^;,:]{3,80}?)\s+(?=về|V/
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Event:
+class _Event(NamedTuple):  # a tuple: there are many, and a frozen dataclass is slow to make
     start: int
     end: int
     kind: str  # trig | issue | verb | about | semi | paren | close | mention
@@ -240,18 +362,38 @@ class _Unit:
     agent: str | None = None
     explicit: bool = False
     drivers: list[str] = field(default_factory=list)
+    lead_pos: int = -1  # where the clause starts without its label (see _lead_text), once known
 
 
-def _scan(text: str, instruments: Sequence[Instrument]) -> list[_Event]:
-    """Verbs, triggers, "về", list separators and instrument mentions, in text order."""
+_TYPE_GAP = re.compile(r"\s+(?:số\s+)?|\s*")
+
+
+def _lower(text: str) -> str:
+    """The text in lower case, offsets kept (a character whose lower case is longer stays)."""
     low = text.lower()
-    if len(low) != len(text):  # a character whose lower case is longer: keep offsets exact
+    if len(low) != len(text):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    events = [_Event(m.start(), m.end(), m.lastgroup or "verb") for m in _EVENTS.finditer(low)]
-    for inst in instruments:
-        for sp in inst.mentions:
-            events.append(_Event(sp.start, sp.end, "mention", inst.key))
-    events.sort(key=lambda e: (e.start, e.kind != "mention"))
+    return low
+
+
+def _scan(text: str, low: str, instruments: Sequence[Instrument]) -> list[_Event]:
+    """Verbs, triggers, "về", list separators and instrument mentions, in text order.
+    ``low`` is _lower(text)."""
+    kinds = _WORD_KINDS
+    make = _Event._make
+    events = [make((sp.start, sp.end, "mention", inst.key)) for inst in instruments for sp in inst.mentions]
+    events += [make((m.start(), m.end() - 1, kinds[m.lastindex - 1], "")) for m in _WORD_EVENTS.finditer(" " + low)]  # type: ignore[operator]
+    for ch, kind in _PUNCT_EVENTS.items():  # str.find is much faster than a regex scan here
+        i = low.find(ch)
+        while i >= 0:
+            events.append(make((i, i + 1, kind, "")))
+            i = low.find(ch, i + 1)
+    events.sort(key=itemgetter(0))  # stable: a mention stays before what starts where it does
+    # a verb that is the type word of the next mention ("Hướng dẫn số 09-HD/…") names it
+    for i in range(len(events) - 1):
+        e, n = events[i], events[i + 1]
+        if e.kind in ("verb", "issue", "about") and n.kind == "mention" and _TYPE_GAP.fullmatch(text, e.end, n.start):
+            events[i] = _Event(e.start, e.end, "typeword")
     # a verb or trigger inside a mention ("Chương trình phối hợp số …") is part of its name
     out: list[_Event] = []
     last_mention_end = -1
@@ -267,16 +409,52 @@ def _scan(text: str, instruments: Sequence[Instrument]) -> list[_Event]:
 
 
 def _kind_of(phrase: str) -> str:
-    p = _WS.sub(" ", phrase)
+    return _kind_of_words(_WS.sub(" ", phrase).lower())
+
+
+@lru_cache(maxsize=1024)
+def _kind_of_words(p: str) -> str:
     for rx, kind in _VERB_KIND:
         if rx.match(p):
             return kind
     return GENERIC_KIND
 
 
-def _is_noun_use(folded: str, e: _Event) -> bool:
-    """``folded`` is kg.iri.fold of the text (same offsets)."""
-    return _NOUN_BEFORE.search(folded, max(0, e.start - 24), e.start) is not None
+def _is_noun_use(text: str, e: _Event, memo: dict[int, bool]) -> bool:
+    """A verb used as a noun ("công tác tuyên truyền"), negated or passive ("chưa hỗ trợ",
+    "bị tấn công"), or inside a name ("Ủy ban Kiểm tra Tỉnh ủy": capitalised mid-sentence).
+    Asked several times per verb, hence ``memo`` (one per document, by offset)."""
+    noun = memo.get(e.start)
+    if noun is None:
+        noun = memo[e.start] = _noun_use(text, e.start)
+    return noun
+
+
+def _noun_before(text: str, start: int) -> bool:
+    """One of _NOUN_WORDS ends the few words before ``start``, spaces after it."""
+    a = max(0, start - 24)
+    window = text[a:start]
+    before = window.rstrip()
+    # the pattern ends "word\s+$": cheap to rule out by the last word before the spaces
+    return (
+        bool(before)
+        and len(before) < len(window)
+        and _may_end_noun_word(before.rsplit(None, 1)[-1])
+        and (_noun_after().search(text, a - 1, start) if a else _noun_after().search(" " + window)) is not None
+    )
+
+
+def _noun_use(text: str, start: int) -> bool:
+    if _noun_before(text, start):
+        return True
+    if text[start].isupper():
+        j = start - 1
+        while j >= 0 and text[j] in " \t\n*\\#":
+            j -= 1
+        if "\n" in text[j + 1 : start]:
+            return False  # a capital at the start of a line starts a sentence (after a heading)
+        return j >= 0 and text[j] not in ".:;-+•–(“\"!?)>" and not text[j].isdigit()
+    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,6 +471,22 @@ def _body_units(text: str, dropped: list[tuple[int, int]]) -> list[_Unit]:
     from kg.structure import sentences
 
     return [_Unit(a, b) for a, b in sentences(text)]
+
+
+def _split_at(units: list[_Unit], cuts: Sequence[int]) -> list[_Unit]:
+    """Paragraph ends split sentences the sentence finder ran together (a title block and
+    the opening sentence)."""
+    out = []
+    for u in units:
+        i = bisect_right(cuts, u.start)
+        start = u.start
+        while i < len(cuts) and cuts[i] < u.end:
+            if cuts[i] > start:
+                out.append(_Unit(start, cuts[i], u.footnote, u.anchor))
+            start = cuts[i]
+            i += 1
+        out.append(_Unit(start, u.end, u.footnote, u.anchor))
+    return out
 
 
 def _footnote_units(text: str) -> list[_Unit]:
@@ -315,21 +509,23 @@ def _split_clauses(text: str, unit: _Unit) -> list[_Unit]:
         return [unit]
     depth = 0
     cuts: list[int] = []
-    for e in unit.events:
+    events = unit.events
+    for i, e in enumerate(events):
         if e.kind == "paren":
             depth += 1
         elif e.kind == "close":
             depth = max(0, depth - 1)
         elif e.kind == "semi" and depth == 0:
-            nxt = [x for x in unit.events if x.start > e.end and x.kind in ("verb", "trig", "issue", "mention")][:1]
-            if nxt and nxt[0].kind != "mention" and nxt[0].start - e.end < 60:
+            nxt = next((x for x in events[i + 1 :] if x.start > e.end and x.kind in ("verb", "trig", "issue", "mention")), None)
+            if nxt and nxt.kind != "mention" and nxt.start - e.end < 60:
                 cuts.append(e.end)
     if not cuts:
         return [unit]
     out: list[_Unit] = []
     prev = unit.start
+    starts = [x.start for x in events]
     for c in [*cuts, unit.end]:
-        out.append(_Unit(prev, c, unit.footnote, unit.anchor, [x for x in unit.events if prev <= x.start < c]))
+        out.append(_Unit(prev, c, unit.footnote, unit.anchor, events[bisect_left(starts, prev) : bisect_left(starts, c)]))
         prev = c
     return out
 
@@ -339,7 +535,10 @@ def _split_clauses(text: str, unit: _Unit) -> list[_Unit]:
 # --------------------------------------------------------------------------------------------
 
 
-def _classify(folded: str, unit: _Unit) -> None:
+_MODE_CLASS = {"trig": "driver", "issue": "output"}
+
+
+def _classify(text: str, unit: _Unit, memo: dict[int, bool], listing: bool = False) -> None:
     """Walk the clause's events in order and decide what each instrument mention is to the
     activity: "driver" (tied by a trigger), "output" (being issued), "chain" (named in the
     title of another instrument: that one's link), or "none" (a topic, a bare citation)."""
@@ -352,6 +551,10 @@ def _classify(folded: str, unit: _Unit) -> None:
     in_desc = False
     desc_start = 0
     desc_trig = False
+    desc_dated = False
+
+    def desc_about(at: int) -> bool:
+        return any(x.kind == "about" and desc_start <= x.start < at for x in unit.events)
     paren_at = -1
     clean = False  # nothing but a description since the last mention
 
@@ -365,14 +568,18 @@ def _classify(folded: str, unit: _Unit) -> None:
         k = e.kind
         if k == "mention":
             was_desc = in_desc
-            if in_desc:
-                cls = "driver" if desc_trig and owner_class == "output" else "chain"
+            if in_desc and desc_trig:
+                cls = "driver" if owner_class in ("output", "listed") else "chain"
+            elif in_desc and desc_dated and not desc_about(e.start):
+                cls = last_class  # "Quy định số 181, ngày … của Bộ Chính trị và Hướng dẫn số 09": a list
+            elif in_desc:
+                cls = "chain"
             elif paren_at >= 0 and e.start - paren_at < 60 and mode != "issue":
                 cls = "driver"
             elif clean and last_mention is not None:
                 cls = last_class
             else:
-                cls = {"trig": "driver", "issue": "output"}.get(mode or "", "none")
+                cls = _MODE_CLASS.get(mode or "", "listed" if listing else "none")
             close(e.start)
             unit.classes[i] = cls
             mention_class = cls
@@ -382,10 +589,15 @@ def _classify(folded: str, unit: _Unit) -> None:
             clean = True
             desc_trig = False
             continue
-        if k == "about":
+        if k == "typeword":
+            continue
+        if k in ("about", "date"):
+            if k == "date" and in_desc:
+                continue
             if last_mention is not None and clean and e.start - unit.events[last_mention].end < 150:
+                dated = k == "date" or (in_desc and desc_dated)
                 close(e.start)
-                in_desc, desc_start, desc_trig = True, e.start, False
+                in_desc, desc_start, desc_trig, desc_dated = True, e.start, False, dated
                 owner, owner_class = last_mention, mention_class
             continue
         if k == "semi":
@@ -404,7 +616,7 @@ def _classify(folded: str, unit: _Unit) -> None:
         clean = False
         if k in ("trig", "issue"):
             mode = k
-        elif k == "verb" and not _is_noun_use(folded, e):
+        elif k == "verb" and not _is_noun_use(text, e, memo):
             mode = "verb"
     close(unit.end)
 
@@ -413,21 +625,29 @@ def _in_desc(unit: _Unit, pos: int) -> bool:
     return any(a <= pos < b for a, b, _ in unit.desc)
 
 
-def _main_verb(text: str, folded: str, unit: _Unit) -> _Event | None:
+def _main_verb(text: str, unit: _Unit, memo: dict[int, bool]) -> _Event | None:
     """The clause's predicate: its first verb outside instrument descriptions; a leading
     "Thực hiện X, …" gives way to the verb after it."""
-    verbs = [
-        e
-        for e in unit.events
-        if e.kind in ("verb", "trig", "issue")
-        and not _in_desc(unit, e.start)
-        and not _is_noun_use(folded, e)
-        and _WS.sub(" ", folded[e.start : e.end]) not in ("theo", "thuc", "can cu", "gan voi", "tren co so")
-    ]
+    verbs = []
+    desc = unit.desc
+    for e in unit.events:  # (the helpers inlined: this runs for every event of every clause)
+        if e.kind not in ("verb", "trig", "issue"):
+            continue
+        at = e.start
+        if desc and any(a <= at < b for a, b, _ in desc):
+            continue
+        noun = memo.get(at)
+        if noun is None:
+            noun = memo[at] = _noun_use(text, at)
+        if not noun and _folded_words(text[at : e.end]) not in ("theo", "thuc", "can cu", "gan voi", "tren co so"):
+            verbs.append(e)
     if not verbs:
         return None
     first = verbs[0]
-    lead = _LEAD_TRIGGER.match(_lead_text(text, unit)[0])
+    lead_text, lead_pos = _lead_text(text, unit)
+    if first.start - lead_pos < 3 and _folded_words(text[first.start : first.end]) in ("de nghi", "yeu cau") and len(verbs) > 1:
+        return verbs[1]  # "Đề nghị Ủy ban MTTQ tỉnh … tăng cường vận động": the addressee acts
+    lead = _LEAD_TRIGGER.match(lead_text)
     if lead and first.kind == "trig":
         mentions = [e for e in unit.events if e.kind == "mention"]
         if mentions:
@@ -438,10 +658,17 @@ def _main_verb(text: str, folded: str, unit: _Unit) -> _Event | None:
     return first
 
 
+@lru_cache(maxsize=4096)
+def _folded_words(words: str) -> str:
+    return _WS.sub(" ", fold(words))
+
+
 def _lead_text(text: str, unit: _Unit) -> tuple[str, int]:
     """The clause without its label and markup, and the offset where that starts."""
-    m = _LABEL.match(text, unit.start, unit.end)
-    pos = m.end() if m else unit.start
+    pos = unit.lead_pos
+    if pos < 0:
+        m = _LABEL.match(text, unit.start, unit.end)
+        pos = unit.lead_pos = m.end() if m else unit.start
     return text[pos : unit.end], pos
 
 
@@ -484,20 +711,34 @@ def _subject(prefix: str, where: _Place) -> str | None:
     """The body a clause's words before its verb name, if they name one."""
     p = _MARKUP.sub("", prefix)
     p = _WS.sub(" ", p).strip()
-    p = _LEAD_ADVERBS.sub("", p)
-    p = _TRAILING_ADVERBS.sub("", p).strip(" ,:-")
+    p = _without_trailing_adverbs(_LEAD_ADVERBS.sub("", p)).strip(" ,:-")
     if not p or len(p) > 160:
         return None
     if not _BODY_HEAD.match(p):
         return None
     from kg.bodies import find_bodies
 
+    p = re.sub(r"\A(?:Đề\s+nghị|Yêu\s+cầu)\s+", "", p)
+    if _COLLECTIVE.match(p):  # "các lực lượng chức năng", "Các sở, ngành": as written
+        return p if len(p.split()) <= 12 else None
     found = find_bodies(p)
-    if found and found[0][0] <= 12:
+    if found and found[0][0] <= 4:
         return _resolve(found[0][2], where)
     head = re.split(r",|\s+và\s+|\s+phối\s+hợp|:", p)[0].strip()
-    head = re.sub(r"\A(?:Đề\s+nghị|Yêu\s+cầu)\s+", "", head)
-    return _resolve(head, where) if head else None
+    if not head or len(head.split()) > 7:
+        return None
+    return _resolve(head, where)
+
+
+def _without_trailing_adverbs(p: str) -> str:
+    """``_TRAILING_ADVERBS.sub("", p)``, searched only after the last character it cannot
+    match: no trailing run starts before that, and trying one at every character was slow."""
+    keep = _BEFORE_TRAILING.match(p)
+    k = keep.end() if keep else 0
+    return p[:k] + _TRAILING_ADVERBS.sub("", p[k:])
+
+
+_COLLECTIVE = re.compile(r"(?i)\A(?:các|những|toàn\s+thể)\s+(?!Sở\s|Ban\s)|\Alực\s+lượng\s")
 
 
 def _explicit_agent(text: str, unit: _Unit, verb: _Event, where: _Place) -> str | None:
@@ -506,7 +747,7 @@ def _explicit_agent(text: str, unit: _Unit, verb: _Event, where: _Place) -> str 
         return None
     prefix = text[pos : verb.start]
     # "Thực hiện X, <subject> <verb>": the subject follows the last comma of the lead phrase
-    if _LEAD_TRIGGER.match(prefix) or _THEO_DO.match(prefix) or prefix.lstrip().lower().startswith(("trong ", "năm ", "qua ", "để ", "nhằm ")):
+    if _LEAD_TRIGGER.match(prefix) or _THEO_DO.match(prefix) or prefix.lstrip().lower().startswith(("trong ", "năm ", "qua ", "để ", "nhằm ", "ngày ", "từ ", "sau ", "đến ")):
         cut = prefix.rfind(",")
         if cut < 0:
             return None
@@ -527,6 +768,18 @@ class _Scope:
     heading_end: int
     agent: str | None = None
     drivers: list[str] = field(default_factory=list)
+    quiet: bool = False  # a section on the situation, shortcomings or proposals: no activities
+    forward: bool = False  # tasks for the time ahead: not what a review report reports on
+
+
+# Sections that describe the situation, shortcomings, causes or proposals to higher levels:
+# what they say was (not) done is not an activity report.
+_QUIET_HEADING = re.compile(
+    r"\A(?:(?:mot so )?(?:han che|ton tai|khuyet diem|yeu kem)|nguyen nhan|kien nghi|de xuat|bai hoc|"
+    r"tinh hinh toi pham|toi pham|du bao)"
+)
+_FORWARD_HEADING = re.compile(r"\A(?:phuong huong|nhiem vu (?:trong tam )?(?:thoi gian toi|nam \d{4}|tiep theo)|du bao)")
+_HEAD_LABEL = re.compile(r"\A[\s*#:\\]*(?:(?:[ivxl]{1,5}|\d{1,2}(?:\.\d{1,2}){0,3})[.)]|[a-z]\))?[\s*:\\]*")
 
 
 def _scopes(text: str) -> list[_Scope]:
@@ -541,7 +794,16 @@ def _scopes(text: str) -> list[_Scope]:
         le = s.end if le < 0 or le > s.end else le
         index[i] = len(out)
         real = s.heading is not None and _is_heading_line(text, s.start, le)
-        out.append(_Scope(s.start, s.end, index.get(s.parent) if s.parent is not None else None, le if real else s.start))
+        parent = index.get(s.parent) if s.parent is not None else None
+        sc = _Scope(s.start, s.end, parent, le if real else s.start)
+        if real:
+            head = _HEAD_LABEL.sub("", fold(_MARKUP.sub("", s.heading or "")))
+            sc.quiet = bool(_QUIET_HEADING.match(head)) and "ket qua" not in head
+            sc.forward = bool(_FORWARD_HEADING.match(head))
+        if parent is not None:
+            sc.quiet = sc.quiet or out[parent].quiet
+            sc.forward = sc.forward or out[parent].forward
+        out.append(sc)
     return out
 
 
@@ -552,7 +814,7 @@ def _is_heading_line(text: str, start: int, end: int) -> bool:
     """A short first line is a heading only if the text does not run on from it: PDF text
     wraps every ~80 characters, so a wrapped sentence's first line is short too."""
     line = text[start:end].rstrip(" \t*")
-    if line.endswith((",", "-", "–")):
+    if line.endswith((",", "-", "–", ".", ";")):
         return False
     if line.endswith(":"):
         return True
@@ -594,32 +856,36 @@ _TITLE_TRIGGER = re.compile(r"(?:thực\s+hiện|triển\s+khai|cụ\s+thể\s+h
 
 def _document_drivers(
     header: DocumentHeader, instruments: Sequence[Instrument], relations: Sequence[Relation] | None
-) -> list[str]:
-    """What the document as a whole carries out (see the module docstring)."""
+) -> tuple[list[str], list[str]]:
+    """What the document as a whole carries out (see the module docstring): the instruments a
+    directive document implements, and those a report says it reports on (its title, its
+    "reviews" links). The second hold for what the report reports, not its tasks ahead."""
     own = {"#document", header.notation} - {None}
-    out: list[str] = []
+    carries: list[str] = []
+    reported: list[str] = []
     is_report = (header.type or "").lower().startswith("báo cáo")
     for r in relations or ():
-        if r.source in own and (r.type == "reviews" or (r.type == "implements" and not is_report)):
-            out.append(r.target)
+        if r.source not in own:
+            continue
+        if r.type == "implements" and not is_report:
+            carries.append(r.target)
+        elif r.type == "reviews":
+            reported.append(r.target)
     if header.title:
-        title = _WS.sub("", header.title)
-        spaced = _WS.sub(" ", header.title)
+        title = header.title
+        squeezed = "".join(title.split())
         for inst in instruments:
-            if not inst.notation or inst.notation not in title:
+            if not inst.notation:
                 continue
-            at = spaced.replace(" ", "").find(inst.notation)
-            # map the position in the unspaced title back to the spaced one
-            count = 0
-            pos = 0
-            for pos, ch in enumerate(spaced):
-                if ch != " ":
-                    if count == at:
-                        break
-                    count += 1
-            if _TITLE_TRIGGER.search(spaced[:pos]):
-                out.append(inst.key)
-    return list(dict.fromkeys(out))
+            # the notation, spaces allowed between its characters: compiling that pattern for
+            # every instrument was slow, and it cannot match unless the squeezed notation is
+            # in the squeezed title
+            if "".join(inst.notation.split()) not in squeezed:
+                continue
+            m = re.search(r"\s*".join(map(re.escape, inst.notation)), title)
+            if m and _TITLE_TRIGGER.search(header.title, 0, m.start()):
+                (reported if is_report else carries).append(inst.key)
+    return list(dict.fromkeys(carries)), [k for k in dict.fromkeys(reported) if k not in carries]
 
 
 # --------------------------------------------------------------------------------------------
@@ -658,18 +924,30 @@ def _evidence(text: str, start: int, end: int, dropped: Sequence[tuple[int, int]
 
 
 def _describe(text: str, start: int, end: int) -> str:
-    d = _WS.sub(" ", _MARKUP.sub("", text[start : min(end, start + 2 * _DESC_CHARS)])).strip(" ,;:.")
+    # split/join normalises whitespace like _WS.sub(" ", …) up to the ends, which strip drops
+    d = " ".join(_MARKUP.sub("", text[start : min(end, start + 2 * _DESC_CHARS)]).split()).strip(" ,;:.")
     if len(d) > _DESC_CHARS:
         d = d[:_DESC_CHARS].rsplit(" ", 1)[0] + " …"
     return d
 
 
-def _period(text: str, start: int, end: int) -> str | None:
-    for m in _PERIOD.finditer(text, start, end):
-        if _DATE_BEFORE.search(text, max(0, m.start() - 16), m.start()):
+_PERIOD_RANK = (("từ", 0), ("tháng", 1), ("quý", 2), ("niên", 3), ("giai", 4), ("năm", 5))
+
+
+def _period(text: str, low: str, start: int, end: int) -> str | None:
+    """The most specific period the clause names ("từ … đến …" over "năm 2024").
+    ``low`` is _lower(text)."""
+    best: tuple[int, str] | None = None
+    for m in _PERIOD_LOW.finditer(low, start, end):
+        at = m.start()
+        if _DATE_BEFORE.search(text, max(0, at - 16), at):
             continue
-        return _WS.sub(" ", m.group(0))
-    return None
+        p = _WS.sub(" ", text[at : m.end()])
+        low = p.lower()
+        rank = next((r for w, r in _PERIOD_RANK if w in low), 9)
+        if best is None or rank < best[0]:
+            best = (rank, p)
+    return best[1] if best else None
 
 
 def _place(text: str, start: int, end: int, where: _Place) -> str | None:
@@ -702,13 +980,16 @@ def extract_activities(
     where = _Place(header.province, header.level, header.place or header.province)
     dropped = sorted(footnote_block_spans(text) + page_number_spans(text))
     dropped_starts = [a for a, _ in dropped]
-    folded = fold(text)
-    events = _scan(text, instruments)
+    dropped_reach = list(accumulate((b for _, b in dropped), max))  # furthest end so far
+    memo: dict[int, bool] = {}  # event offset → used as a noun
+    types = {i.key: i.type_code for i in instruments}
+    low = _lower(text)
+    events = _scan(text, low, instruments)
     ev_starts = [e.start for e in events]
     scopes = _scopes(text)
     scope_starts = [s.start for s in scopes]
     breaks = _paragraph_breaks(text)
-    doc_drivers = _document_drivers(header, instruments, relations)
+    doc_drivers, reported = _document_drivers(header, instruments, relations)
 
     def events_in(a: int, b: int, footnote: bool) -> list[_Event]:
         out = events[bisect_left(ev_starts, a) : bisect_left(ev_starts, b)]
@@ -717,7 +998,8 @@ def extract_activities(
         return [e for e in out if not _in_spans(dropped, dropped_starts, e.start)]
 
     units: list[_Unit] = []
-    for u in _body_units(text, dropped) + _footnote_units(text):
+    heading_ends = sorted({*breaks, *(sc.heading_end for sc in scopes if sc.heading_end > sc.start)})
+    for u in _split_at(_body_units(text, dropped), heading_ends) + _footnote_units(text):
         u.events = events_in(u.start, u.end, u.footnote)
         units.extend(_split_clauses(text, u))
     units.sort(key=lambda u: u.start)
@@ -728,7 +1010,7 @@ def extract_activities(
             hs = events_in(sc.start, sc.heading_end, False)
             if any(e.kind == "mention" for e in hs):
                 hu = _Unit(sc.start, sc.heading_end, events=hs)
-                _classify(folded, hu)
+                _classify(text, hu, memo)
                 heading = fold(text[sc.start : sc.heading_end]).lower()
                 for i, e in enumerate(hs):
                     cls = hu.classes.get(i)
@@ -739,17 +1021,23 @@ def extract_activities(
     last_agent: tuple[int | None, int, str] | None = None  # (scope, paragraph, agent)
     carried: tuple[int, int, list[str]] | None = None  # (until, from, drivers) of a lead "Thực hiện X"
     prev_mentions: list[str] = []
-    agents_at: list[tuple[int, int, str | None]] = []  # body units: span and agent, for footnotes
+    agents_at: list[tuple[int, int, str | None, str | None]] = []  # in text order  # body units: span and agent, for footnotes
     for u in units:
-        _classify(folded, u)
+        _classify(text, u, memo)
         mentions = [(i, e) for i, e in enumerate(u.events) if e.kind == "mention"]
         pos = u.anchor if u.footnote and u.anchor is not None else u.start
         sc_i = _innermost(scopes, scope_starts, pos)
         para = bisect_right(breaks, pos)
-        verb = _main_verb(text, folded, u)
+        verb = _main_verb(text, u, memo)
+        if verb is None and mentions:
+            # a list of instruments with no verb (a footnote to "ban hành các văn bản¹"):
+            # each entry is an instrument its issuer put out
+            u.classes, u.desc = {}, []
+            _classify(text, u, memo, listing=True)
         is_heading = sc_i is not None and scopes[sc_i].heading_end > scopes[sc_i].start and u.start >= scopes[sc_i].start and u.end <= scopes[sc_i].heading_end + 1
         lead, lead_pos = _lead_text(text, u)
         drivers: list[str] = [e.key for i, e in mentions if u.classes.get(i) == "driver"]
+        own_drivers = len(drivers)
         outputs = [(i, e) for i, e in mentions if u.classes.get(i) == "output"]
         # a lead "Thực hiện X, …" carries X to the rest of its paragraph (or item)
         if not u.footnote and _LEAD_TRIGGER.match(lead) and drivers:
@@ -772,6 +1060,8 @@ def extract_activities(
             drivers += scopes[s].drivers
             s = scopes[s].parent
         drivers += doc_drivers
+        if not (sc_i is not None and scopes[sc_i].forward):
+            drivers += reported
         prev_mentions = [e.key for _, e in mentions] if not u.footnote else prev_mentions
 
         agent: str | None = None
@@ -802,31 +1092,42 @@ def extract_activities(
             if head:
                 scopes[sc_i].agent = head
         if not u.footnote:
-            agents_at.append((u.start, u.end, agent))
+            agents_at.append((u.start, u.end, agent, "issue" if any(e.kind == "issue" for e in u.events) else None))
 
-        if verb is not None and not is_heading:
+        quiet = sc_i is not None and scopes[sc_i].quiet
+        if verb is not None and not is_heading and not quiet:
             kind = "ban hành văn bản" if verb.kind == "issue" or (outputs and verb.kind != "trig" and _kind(text, u, verb) == "ban hành văn bản") else _kind(text, u, verb)
-            es, ee = _evidence(text, u.start, u.end, dropped if not u.footnote else (), verb.start)
-            activities.append(
-                (
-                    es,
-                    Activity(
-                        id="",
-                        agent=agent,
-                        description=_describe(text, verb.start, u.end),
-                        kind=kind,
-                        evidence=Evidence.of(text, es, ee),
-                        drivers=list(dict.fromkeys(drivers)),
-                        period=_period(text, u.start, u.end),
-                        place=_place(text, u.start, u.end, where),
-                    ),
+            inherited = drivers[own_drivers:]
+            for ps, pe in _pieces(u, verb):
+                keep = verb.start if ps <= verb.start < pe else ps
+                # only the dropped blocks that can touch [ps, pe): those further left end
+                # before it, those further right start after it (_evidence skips both)
+                near = dropped[bisect_right(dropped_reach, ps) : bisect_left(dropped_starts, pe)] if not u.footnote else ()
+                es, ee = _evidence(text, ps, pe, near, keep)
+                piece_drivers = [
+                    e.key for i, e in mentions if u.classes.get(i) == "driver" and ps <= e.start < pe
+                ]
+                activities.append(
+                    (
+                        es,
+                        Activity(
+                            id="",
+                            agent=agent,
+                            description=_describe(text, keep, pe),
+                            kind=kind,
+                            evidence=Evidence.of(text, es, ee),
+                            drivers=list(dict.fromkeys(piece_drivers + inherited)),
+                            period=_period(text, low, ps, pe),
+                            place=_place(text, ps, pe, where),
+                        ),
+                    )
                 )
-            )
-        if plan_activities:
-            for i, _e in mentions:
+        if plan_activities and not quiet:
+            anchor_issues = not u.footnote or _kind_at(agents_at, u.anchor) == "issue"
+            for i, e in mentions:
                 cls = u.classes.get(i)
-                if cls == "output" or (verb is None and cls == "none"):
-                    act = _plan_activity(text, u, i, agent, where)
+                if (cls == "output" or (cls == "listed" and anchor_issues)) and types.get(e.key) not in _NOT_PLANS:
+                    act = _plan_activity(text, low, u, i, agent, where)
                     if act is not None:
                         activities.append((act.evidence.start, act))
 
@@ -838,16 +1139,56 @@ def extract_activities(
     return out
 
 
-def _agent_at(agents_at: list[tuple[int, int, str | None]], pos: int | None) -> str | None:
+def _pieces(u: _Unit, verb: _Event) -> list[tuple[int, int]]:
+    """A long clause that lists several items after one verb ("ban hành Kế hoạch A …; Quyết
+    định B …; Kế hoạch C …") is one activity per item: each item has its own evidence."""
+    if u.end - u.start <= MAX_EVIDENCE:
+        return [(u.start, u.end)]
+    cuts = []
+    depth = 0
+    for e in u.events:
+        if e.kind == "paren":
+            depth += 1
+        elif e.kind == "close":
+            depth = max(0, depth - 1)
+        elif e.kind == "semi" and depth == 0:
+            cuts.append(e.end)
+    out = []
+    prev = u.start
+    for c in cuts:
+        if c - prev >= 60:
+            out.append((prev, c))
+            prev = c
+    if out and u.end - prev < 60:
+        out[-1] = (out[-1][0], u.end)
+    else:
+        out.append((prev, u.end))
+    return out
+
+
+def _at(agents_at: list[tuple[int, int, str | None, str | None]], pos: int | None) -> tuple[str | None, str | None]:
+    """Agent and verb kind of the body clause holding ``pos`` (a footnote marker)."""
     if pos is None:
-        return None
-    i = bisect_right([a for a, _, _ in agents_at], pos) - 1
+        return None, None
+    i = bisect_right(agents_at, (pos, float("inf"))) - 1
     if i >= 0 and agents_at[i][0] <= pos <= agents_at[i][1]:
-        return agents_at[i][2]
-    return None
+        return agents_at[i][2], agents_at[i][3]
+    return None, None
 
 
-def _plan_activity(text: str, u: _Unit, idx: int, agent: str | None, where: _Place) -> Activity | None:
+def _agent_at(agents_at: list[tuple[int, int, str | None, str | None]], pos: int | None) -> str | None:
+    return _at(agents_at, pos)[0]
+
+
+def _kind_at(agents_at: list[tuple[int, int, str | None, str | None]], pos: int | None) -> str | None:
+    return _at(agents_at, pos)[1]
+
+
+# Instruments that report or propose rather than direct: issuing one directs no work.
+_NOT_PLANS = frozenset({"BC", "BB", "TTr", "TB"})
+
+
+def _plan_activity(text: str, low: str, u: _Unit, idx: int, agent: str | None, where: _Place) -> Activity | None:
     """The issuer directs the work an issued or listed instrument states as its purpose."""
     e = u.events[idx]
     region = [a for a, _, owner in u.desc if owner == idx]
@@ -860,7 +1201,8 @@ def _plan_activity(text: str, u: _Unit, idx: int, agent: str | None, where: _Pla
     purpose_start = a + (about.end() if about else 0)
     if b - purpose_start < 12:
         return None
-    of = _OF_BODY.match(text, e.end, b)
+    # _OF_BODY needs "của" within its first 63 characters: cheap to rule out first
+    of = _OF_BODY.match(text, e.end, b) if low.find("của", e.end, min(b, e.end + 63)) >= 0 else None
     issuer = _resolve(_WS.sub(" ", of.group("b")).strip(), where) if of else agent
     # the evidence starts at the type word before the notation ("Kế hoạch số …")
     back = max(text.rfind(";", u.start, e.start) + 1, text.rfind("(", u.start, e.start) + 1, u.start, e.start - 40)
@@ -873,30 +1215,43 @@ def _plan_activity(text: str, u: _Unit, idx: int, agent: str | None, where: _Pla
         description=_describe(text, purpose_start, b),
         kind="chỉ đạo",
         evidence=Evidence.of(text, es, ee),
-        drivers=[e.key],
-        period=_period(text, purpose_start, b),
+        drivers=list(dict.fromkeys([e.key] + [
+            x.key for j, x in enumerate(u.events)
+            if x.kind == "mention" and u.classes.get(j) == "driver" and a <= x.start < b
+        ])),
+        period=_period(text, low, purpose_start, b),
         place=_place(text, purpose_start, b, where),
     )
 
 
-_TYPE_BEFORE = re.compile(r"(?<!\w)[A-ZĐa-zđ][^\W\d_]*(?:\s+[^\W\d_]+){0,4}?\s+(?:số\s+)?$")
+_TYPE_BEFORE = re.compile(
+    r"(?i)(?<!\w)(?:kế\s+hoạch|chương\s+trình(?:\s+(?:hành\s+động|phối\s+hợp))?|chỉ\s+thị|chi\s+thị|nghị\s+quyết"
+    r"(?:\s+liên\s+tịch)?|công\s+văn|quyết\s+định|thông\s+tư|nghị\s+định|hướng\s+dẫn|đề\s+án|phương\s+án|quy\s+chế"
+    r"|thông\s+báo|kết\s+luận(?:\s+liên\s+ngành)?|quy\s+định|luật|báo\s+cáo|công\s+điện)\s+(?:số\s+)?$"
+)
 
 
 def link_observations(activities: Sequence[Activity], observations: Sequence[Observation]) -> None:
-    """Tie each observation to the activity whose evidence contains it (updated in place):
-    an observation is the result of the activity reported in the same clause."""
+    """Tie each observation to the activity it results from (updated in place): the one whose
+    evidence contains the observation's, else the one sharing most of it (at least half: the
+    two finders cut long sentences at slightly different places). The observation takes the
+    activity's agent when it has none."""
     spans = sorted(((a.evidence.start, a.evidence.end, a) for a in activities), key=lambda t: t[0])
     starts = [s for s, _, _ in spans]
     for o in observations:
-        ev = o.evidence
-        i = bisect_right(starts, ev.start) - 1
-        while i >= 0 and spans[i][1] < ev.end and spans[i][0] > ev.start - MAX_EVIDENCE * 2:
-            i -= 1
-        if i < 0:
+        os_, oe = o.evidence.start, o.evidence.end
+        lo = bisect_left(starts, os_ - 2 * MAX_EVIDENCE)
+        hi = bisect_right(starts, oe)
+        best: Activity | None = None
+        best_overlap = 0
+        for s, e, act in spans[lo:hi]:
+            overlap = min(e, oe) - max(s, os_)
+            if s <= os_ and oe <= e:
+                overlap += oe - os_  # containment beats any partial overlap
+            if overlap > best_overlap:
+                best, best_overlap = act, overlap
+        if best is None or best_overlap * 2 < oe - os_:
             continue
-        s, e, act = spans[i]
-        if not (s <= ev.start and ev.end <= e):
-            continue
-        o.activity = act.id
-        if getattr(o, "agent", None) is None and act.agent:
-            o.agent = act.agent
+        o.activity = best.id
+        if o.agent is None and best.agent:
+            o.agent = best.agent

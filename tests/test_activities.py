@@ -10,6 +10,7 @@ system's own output and judged by hand (tests/fixtures/activity_precision_sample
 from __future__ import annotations
 
 import json
+import random
 import re
 import time
 from functools import cache
@@ -17,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+import kg.activities as A
 from kg.activities import extract_activities, link_observations
 from kg.extract import extract
+from kg.iri import fold
 from kg.model import DocumentHeader, Evidence, Extraction, Observation, SourceDocument
 from kg.read import read_document
 
@@ -319,6 +322,96 @@ def test_link_observations_prefers_the_containing_clause() -> None:
     obs = [Observation(5, "đối tượng", "đối tượng bị bắt", Evidence.of(text, 13, 29))]
     link_observations(acts, obs)
     assert obs[0].activity == acts[0].id and obs[0].agent == acts[0].agent
+
+
+# ---------------------------------------------------------------------------- fast patterns
+# The scanners use patterns rewritten for speed (see kg.activities); each must find exactly
+# what its readable form finds, on text with every case variant Python's re treats as equal.
+
+
+def _case_variants(letters: str) -> dict[str, str]:
+    """Each letter → every character re.IGNORECASE matches it with (found by re itself)."""
+    every = "".join(chr(c) for c in range(0x3000))
+    return {ch: "".join(re.findall(f"(?i){re.escape(ch)}", every)) for ch in set(letters)}
+
+
+def _scrambled(rng: random.Random, pieces: list[str], variants: dict[str, str], n: int) -> str:
+    out = []
+    for _ in range(n):
+        piece = rng.choice(pieces)
+        out.append("".join(rng.choice(variants[c]) if c in variants and rng.random() < 0.3 else c for c in piece))
+        out.append(rng.choice([" ", " ", "  ", "\n", "", ", ", "(", ";", "-"]))
+    return "".join(out)
+
+
+def test_fold_changes_no_character_the_unfolded_patterns_leave_out() -> None:
+    high = "".join(chr(c) for c in range(A._FOLD_LIMIT, 0x110000) if not 0xD800 <= c < 0xE000)
+    assert fold(high) == high
+    folding_to = A._folding_to()
+    assert folding_to["d"].count("đ") == 1 and "Ố" in folding_to["o"]
+
+
+def test_fast_period_pattern_finds_what_the_case_blind_one_finds() -> None:
+    words = ["từ", "ngày", "đến", "tháng", "đầu", "cuối", "năm", "sáu", "quý", "niên", "vụ", "giai", "đoạn", "I", "IV", "V"]
+    variants = _case_variants("".join(words))
+    whole = ["từ ngày 01/02 đến ngày 1/2/2024", "từ 1/2 đến 3/4/2024", "6 tháng đầu năm 2024", "12 tháng năm 2024",
+             "sáu tháng cuối năm 2024", "06 tháng đầu năm 2024", "quý IV năm 2024", "quý I", "niên vụ 2023-2024",
+             "giai đoạn 2016 - 2025", "năm 2024"]
+    pieces = [*whole, *words, "01/02", "2024", "20245", "6", "06", "-", "x", "_", "a1", "ăm", "tỉnh"]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = _scrambled(rng, pieces, variants, rng.randint(1, 14))
+        s = rng.randint(0, len(text))
+        e = rng.randint(s, len(text))
+        plain = [m.span() for m in A._PERIOD.finditer(text, s, e)]
+        fast = [m.span() for m in A._PERIOD_LOW.finditer(A._lower(text), s, e)]
+        assert fast == plain, (text, s, e)
+    assert A._period("Trong quý II năm 2024, …", A._lower("Trong quý II năm 2024, …"), 0, 24) == "quý II năm 2024"
+
+
+def test_fast_event_scan_finds_what_the_plain_alternation_finds() -> None:
+    plain = re.compile(
+        rf"(?<!\w)(?=[^\W\d_])(?:{'|'.join(f'(?P<{k}>{A._group(ps)})' for k, ps in A._EVENT_GROUPS)})(?!\w)"
+        r"|(?P<semi>;)|(?P<paren>\()|(?P<close>\))"
+    )
+    phrases = [p for _, ps in A._EVENT_GROUPS for p in ps if not A._is_special(p)]
+    pieces = [*phrases, "phá án", "phá rừng", "bắt đầu", "tổ chức thành viên", "giao cho", "ký Kế hoạch", "theo dõi",
+              "thực Chỉ thị", "tại Kế hoạch 12", "xây dựng Kế hoạch", "tỉnh", "x", "1", "_", "ăn", "İ"]
+    variants = _case_variants("".join(pieces))
+    rng = random.Random(1)
+    for _ in range(1500):
+        text = _scrambled(rng, pieces, variants, rng.randint(1, 25))
+        low = A._lower(text)
+        expected = [(m.start(), m.end(), m.lastgroup) for m in plain.finditer(low)]
+        assert [(e.start, e.end, e.kind) for e in A._scan(text, low, [])] == expected, text
+
+
+def test_fast_noun_check_agrees_with_the_folded_pattern() -> None:
+    folded = re.compile(rf"(?<![a-z])(?:{'|'.join(A._phrase(w) for w in A._NOUN_WORDS)})\s+$")
+    pieces = [*(w.split()[-1] for w in A._NOUN_WORDS), *A._NOUN_WORDS, "công tác", "CÁC", "chưa thực sự", "kế  hoạch",
+              "(các", "xcác", "ít", "tỉnh", "tổ chức", "Công an", "1", "đã"]
+    variants = _case_variants("".join(pieces))
+    rng = random.Random(2)
+    for _ in range(1500):
+        text = _scrambled(rng, pieces, variants, rng.randint(1, 8)) + "tuyên truyền"
+        f = fold(text)
+        for m in re.finditer(r"\w+", text):
+            assert A._noun_before(text, m.start()) == (folded.search(f, max(0, m.start() - 24), m.start()) is not None), text
+
+
+def test_fast_markup_place_and_adverb_patterns_agree_with_the_plain_ones() -> None:
+    markup = re.compile(r"\\(?=[*#_\[\]()\-+.])|\*+|</?sup>|#+\s")
+    place = re.compile(r"(?<!\w)(?:trên\s+địa\s+bàn|tại)" + A._PLACE.pattern.split(r"(?:rên\s+địa\s+bàn|ại)", 1)[1])
+    pieces = ["\\*", "\\-", "\\a", "**", "*", "<sup>", "</sup>", "<sub>", "##", "# ", "#", "tại", "trên địa bàn",
+              "xã", "huyện", "Mường Tè", "stại", "tỉnh", *A._ADVERBS, "Công an", ":", "-", ",", "x"]
+    variants = _case_variants("".join(A._ADVERBS))
+    rng = random.Random(4)
+    for _ in range(3000):
+        text = _scrambled(rng, pieces, variants, rng.randint(0, 10))
+        assert A._MARKUP.sub("", text) == markup.sub("", text), text
+        s = rng.randint(0, len(text))
+        assert [m.span("p") for m in A._PLACE.finditer(text, s)] == [m.span("p") for m in place.finditer(text, s)], text
+        assert A._without_trailing_adverbs(text) == A._TRAILING_ADVERBS.sub("", text), text
 
 
 # ---------------------------------------------------------------------------- speed
