@@ -1,4 +1,4 @@
-"""Run every extractor over one document: clean → find → resolve → link.
+"""Run every extractor over one document: clean → find → resolve → link → activities.
 
 This is the one place that knows the order of the stages; each stage is a pure function
 in its own module and can be tested alone.
@@ -7,6 +7,7 @@ in its own module and can be tested alone.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kg.activities import extract_activities, link_observations
 from kg.citations import find_citations
@@ -14,26 +15,27 @@ from kg.clean import clean
 from kg.header import read_header
 from kg.iri import fold
 from kg.links import DOCUMENT, find_links
-from kg.model import Activity, Evidence, Extraction, Observation, Relation, SourceDocument
+from kg.model import Evidence, Extraction, Instrument, Relation, SourceDocument
 from kg.named import find_named
+from kg.observations import extract_observations
+from kg.reference import provinces
 from kg.resolve import resolve
 
 # Where the preamble ends: the first top-level section heading ("I. …", "1. …").
 _FIRST_SECTION = re.compile(r"(?:^|\s)(?:I|1)\.\s+[A-ZĐÂĂÊÔƠƯ]")
+# "Căn cứ Luật Tổ chức chính quyền địa phương …": a law cited by name as the legal basis.
+_BASIS_BEFORE = re.compile(r"(?:^|\n)[ \t*-]*can cu(?: vao)?\s*$")
 
 
-def _province_names() -> list[str]:
-    try:
-        from kg.reference import provinces
-    except ImportError:  # reference data not available: fall back to the text itself
-        return []
-    return [p.name for p in provinces()]
+@lru_cache(maxsize=1)
+def _province_names() -> tuple[str, ...]:
+    return tuple(p.name for p in provinces())
 
 
 def extract(source: SourceDocument) -> Extraction:
-    """Everything one document states: its header, instruments, links (and, later, more)."""
+    """Everything one document states: its header, instruments, links, activities, outcomes."""
     text = source.text
-    header = read_header(text, _province_names())
+    header = read_header(text, list(_province_names()))
     view = clean(text)
     citations = find_citations(view)
     instruments = resolve(citations, header, view.text)
@@ -45,7 +47,8 @@ def extract(source: SourceDocument) -> Extraction:
     )
     relations += _mere_citations(instruments, relations, header.notation or DOCUMENT, text)
     activities = extract_activities(text, instruments, header, relations=relations)
-    observations = _observations(text, activities)
+    observations = extract_observations(text)
+    link_observations(activities, observations)  # each result to the clause that reports it
     return Extraction(
         source=source,
         document=header,
@@ -56,31 +59,19 @@ def extract(source: SourceDocument) -> Extraction:
     )
 
 
-def _observations(text: str, activities: list[Activity]) -> list[Observation]:
-    """Quantitative results, each tied to the activity whose clause reports it."""
-    try:
-        from kg.observations import extract_observations
-    except ImportError:  # the observation finder is optional
-        return []
-    observations = extract_observations(text)
-    link_observations(activities, observations)
-    return observations
-
-
-def _mere_citations(instruments, relations, doc_key: str, text: str) -> list[Relation]:  # type: ignore[no-untyped-def]
+def _mere_citations(
+    instruments: list[Instrument], relations: list[Relation], doc_key: str, text: str
+) -> list[Relation]:
     """The document cites every instrument it names; say so where no stronger link does."""
     linked = {r.target for r in relations if r.source == doc_key}
     out = []
     for inst in instruments:
         if inst.key in linked or not inst.mentions:
             continue
-        based = [m for m in inst.mentions if _BASIS_BEFORE.search(fold(text[max(0, m.start - 20) : m.start]))]
+        based = [
+            m for m in inst.mentions if _BASIS_BEFORE.search(fold(text[max(0, m.start - 20) : m.start]))
+        ]
         m = based[0] if based else inst.mentions[0]
-        out.append(
-            Relation(doc_key, inst.key, "based_on" if based else "cites", Evidence(m.start, m.end, text[m.start : m.end]))
-        )
+        rtype = "based_on" if based else "cites"
+        out.append(Relation(doc_key, inst.key, rtype, Evidence(m.start, m.end, text[m.start : m.end])))
     return out
-
-
-# "Căn cứ Luật Tổ chức chính quyền địa phương …": a law cited by name as the legal basis.
-_BASIS_BEFORE = re.compile(r"(?:^|\n)[ \t*-]*can cu(?: vao)?\s*$")
