@@ -462,21 +462,45 @@ def serve_urls(host: str, port: int) -> list[str]:
     help="Use 0.0.0.0 to listen on all interfaces.",
 )
 @click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--query-timeout",
+    type=float,
+    default=None,
+    help="Seconds a SPARQL query may run before it is stopped [default: $KG_QUERY_TIMEOUT, else 10].",
+)
+@click.option(
+    "--allow-writes",
+    is_flag=True,
+    help="Accept SPARQL updates that carry the token in $KG_WRITE_TOKEN (off by default).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, query_timeout: float | None, allow_writes: bool
+) -> None:
     """Serve the browser pages, the SPARQL endpoint and the lineage API over HTTP.
 
-    The store is opened read-only, so `kg ingest` can run while the server is up.
+    The store is opened read-only, so `kg ingest` can run while the server is up. The
+    server listens on 127.0.0.1 only unless told otherwise; SPARQL updates are refused
+    unless --allow-writes is given and the request carries the token.
 
     \b
     Example:
       kg serve --port 8000      # then open http://127.0.0.1:8000/
     """
+    import os
+
     import uvicorn
 
     from api.app import create_app
 
-    app = create_app(ctx.obj.get("store_spec"))
+    if allow_writes and not os.environ.get("KG_WRITE_TOKEN"):
+        raise KGError("--allow-writes needs a token: set KG_WRITE_TOKEN")
+    app = create_app(
+        ctx.obj.get("store_spec"),
+        query_timeout=query_timeout,
+        allow_writes=allow_writes or None,
+        write_token=os.environ.get("KG_WRITE_TOKEN"),
+    )
     for url in serve_urls(host, port):
         click.echo(url, err=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
