@@ -467,6 +467,19 @@ def _in_spans(spans: Sequence[tuple[int, int]], starts: Sequence[int], pos: int)
     return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
+def _flags_in_spans(spans: Sequence[tuple[int, int]], starts: Sequence[int], positions: Sequence[int]) -> list[bool]:
+    """``[_in_spans(spans, starts, p) for p in positions]`` for sorted ``positions``: the
+    span to test only moves forward."""
+    out = []
+    k = -1
+    n = len(starts)
+    for p in positions:
+        while k + 1 < n and starts[k + 1] <= p:
+            k += 1
+        out.append(k >= 0 and spans[k][0] <= p < spans[k][1])
+    return out
+
+
 def _body_units(text: str, dropped: list[tuple[int, int]]) -> list[_Unit]:
     from kg.structure import sentences
 
@@ -783,11 +796,11 @@ _HEAD_LABEL = re.compile(r"\A[\s*#:\\]*(?:(?:[ivxl]{1,5}|\d{1,2}(?:\.\d{1,2}){0,
 
 
 def _scopes(text: str) -> list[_Scope]:
-    from kg.structure import segment
+    from kg.structure import segment_view
 
     out: list[_Scope] = []
     index: dict[int, int] = {}
-    for i, s in enumerate(segment(text)):
+    for i, s in enumerate(segment_view(text)):
         if s.kind not in ("section", "item"):
             continue
         le = text.find("\n", s.start)
@@ -991,11 +1004,15 @@ def extract_activities(
     breaks = _paragraph_breaks(text)
     doc_drivers, reported = _document_drivers(header, instruments, relations)
 
+    # events the body skips (inside a footnote block or page number), found by one walk in
+    # step with the sorted events rather than by a search per event and unit
+    skipped = _flags_in_spans(dropped, dropped_starts, ev_starts)
+
     def events_in(a: int, b: int, footnote: bool) -> list[_Event]:
-        out = events[bisect_left(ev_starts, a) : bisect_left(ev_starts, b)]
-        if footnote:
-            return out
-        return [e for e in out if not _in_spans(dropped, dropped_starts, e.start)]
+        i, j = bisect_left(ev_starts, a), bisect_left(ev_starts, b)
+        if footnote or not any(skipped[i:j]):
+            return events[i:j]
+        return [events[k] for k in range(i, j) if not skipped[k]]
 
     units: list[_Unit] = []
     heading_ends = sorted({*breaks, *(sc.heading_end for sc in scopes if sc.heading_end > sc.start)})
@@ -1245,7 +1262,10 @@ def link_observations(activities: Sequence[Activity], observations: Sequence[Obs
         best: Activity | None = None
         best_overlap = 0
         for s, e, act in spans[lo:hi]:
-            overlap = min(e, oe) - max(s, os_)
+            if e <= os_:
+                continue  # no overlap: it cannot beat best_overlap (≥ 0)
+            # min(e, oe) - max(s, os_), spelled out: this runs for every pair in the window
+            overlap = (e if e < oe else oe) - (s if s > os_ else os_)
             if s <= os_ and oe <= e:
                 overlap += oe - os_  # containment beats any partial overlap
             if overlap > best_overlap:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.structure import make_view
 
@@ -41,6 +42,7 @@ _DECIMAL_COMMA = re.compile(r"\d+(?:,\d+)?")
 _DECIMAL_POINT = re.compile(r"\d+\.\d{1,2}")
 
 
+@lru_cache(maxsize=8192)
 def parse_number(s: str) -> float | None:
     """"1.062" → 1062, "9,06" → 9.06, "4.037.390.000" → 4037390000, "01" → 1.
 
@@ -150,6 +152,12 @@ _COUNT_SET = frozenset(COUNT_UNITS)
 _COUNT_MAX = max(len(u.split()) for u in COUNT_UNITS)
 
 
+@lru_cache(maxsize=8192)
+def _lower_words(words: str) -> str:
+    """The words in lower case, word by word; cached: the words after numbers repeat."""
+    return " ".join(w.lower() for w in words.split(" "))
+
+
 def _unit_at(vt: str, pos: int) -> tuple[str | None, int]:
     """The unit right after a number ("kg", "tỷ đồng", "lượt người", "vụ"), and its end."""
     c = vt[pos : pos + 1]
@@ -160,12 +168,13 @@ def _unit_at(vt: str, pos: int) -> tuple[str | None, int]:
         return m.group("u").replace("²", "2"), m.end()
     wm = _WORDS_AT.match(vt, pos)
     if wm:
-        words = [w for w in wm.groups() if w]
-        low = [w.lower() for w in words]
-        for n in range(min(_COUNT_MAX, len(low)), 0, -1):
-            phrase = " ".join(low[:n])
+        # the first n words are one space apart: their phrase is a slice of the text
+        first = wm.start() + 1
+        for n in range(min(_COUNT_MAX, wm.lastindex or 1), 0, -1):
+            end = wm.end(n)
+            phrase = _lower_words(vt[first:end])
             if phrase in _COUNT_SET:
-                return phrase, wm.start() + 1 + len(" ".join(words[:n]))
+                return phrase, end
     m = _MONEY_AT.match(vt, pos)
     if m:
         u = m.group("u")

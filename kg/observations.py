@@ -36,7 +36,7 @@ from kg.structure import (
     find_footnotes,
     layout,
     make_view,
-    segment,
+    segment_view,
     view_index,
     view_sentences,
 )
@@ -287,6 +287,29 @@ _PLACE_NAME = re.compile(
 )
 _PLACE_PREP = re.compile(r"(?:tại|trên địa bàn|ở|thuộc) (?:các )?$")
 _LOCATIVE_BEFORE = ("tại", "ở", "trên", "thuộc")
+
+
+# The lower-case spellings _NATIONAL matches: each of its letters is a case pair, so a match
+# is one of these in the lower-cased text (found by str.find, in C) that _NATIONAL matches
+# there; matches cannot overlap, so these are the starts finditer gives.
+_NATIONAL_LOW = ("toàn quốc", "toàn ngành", "cả nước", "trên thế giới")
+
+
+def _national_starts(vt: str) -> list[int]:
+    """``[m.start() for m in _NATIONAL.finditer(vt)]``, without trying _NATIONAL at every "t"
+    and "c" of the text (it opens with a case class, which `re` cannot skip to quickly)."""
+    low = vt.lower()
+    if len(low) != len(vt):
+        return [m.start() for m in _NATIONAL.finditer(vt)]
+    out = []
+    for word in _NATIONAL_LOW:
+        i = low.find(word)
+        while i >= 0:
+            if _NATIONAL.match(vt, i):
+                out.append(i)
+            i = low.find(word, i + 1)
+    out.sort()
+    return out
 
 
 def _places(vt: str) -> list[tuple[int, int, str]]:
@@ -559,7 +582,7 @@ def _extract_region(
     quantities = scan(vt)
     places = _places(vt)
     place_starts = [p[0] for p in places]
-    national_at = [m.start() for m in _NATIONAL.finditer(vt)]
+    national_at = _national_starts(vt)
 
     def national_in(a: int, b: int) -> bool:
         k = bisect_left(national_at, a)
@@ -736,7 +759,7 @@ def extract_observations(
         sents = list(lay.sentences)
     sections = sorted(
         vi
-        for s in segment(text)
+        for s in segment_view(text)
         if s.kind == "section" and (vi := view_index(body, s.start)) is not None
     )
     body_periods = _periods(body.text)

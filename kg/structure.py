@@ -331,16 +331,31 @@ def _marker_kind(text: str, m: re.Match[str]) -> tuple[str, int] | None:
 # Where a marker may start (a character set, or a run of digits): `_MARKER` is only tried
 # there, since its leading look-ahead would make `re` try it at every position of the text.
 _MARKER_START = re.compile(r"[\d⁰¹²³⁴⁵⁶⁷⁸⁹<\[(](?:(?<=\d)\d*)?")
+# The same, less the digits _marker_kind turns down whatever follows them: a bare number can
+# only be a marker glued to a letter or after '.)”"', and a report has many numbers after a
+# space ("313 vụ"). (Digits inside a bracket, <sup> or [^n] match never follow those.)
+# (One leading class, as above: `re` only skips ahead in C for a pattern that opens with one.)
+_MARKER_START_GLUED = re.compile(r'[\d⁰¹²³⁴⁵⁶⁷⁸⁹<\[(](?:(?<=[^\W\d_]\d|[.)”"]\d)\d*|(?<=[⁰¹²³⁴⁵⁶⁷⁸⁹<\[(]))')
 
 
-def _marker_matches(text: str) -> list[re.Match[str]]:
-    """What ``_MARKER.finditer(text)`` finds, faster."""
+def _marker_matches(text: str, needed: frozenset[str] | None = None) -> list[re.Match[str]]:
+    """What ``_MARKER.finditer(text)`` finds, faster; with ``needed``, only what
+    :func:`_marker_kind` may accept, and no bare number whose value (leading zeros dropped)
+    is not in ``needed``.
+
+    At a run of digits _MARKER can only match the run itself (its other branches open with
+    other characters), and then only if it is at most three digits long; such a match ends
+    where the run does, so leaving it out changes no later match."""
     out: list[re.Match[str]] = []
     last = 0
-    for c in _MARKER_START.finditer(text):
+    for c in (_MARKER_START if needed is None else _MARKER_START_GLUED).finditer(text):
         pos = c.start()
         if pos < last:
             continue
+        if needed is not None and "0" <= text[pos] <= "9":
+            end = c.end()
+            if end - pos > 3 or (text[pos:end].lstrip("0") or "0") not in needed:
+                continue
         m = _MARKER.match(text, pos)
         if m is not None:
             out.append(m)
@@ -348,10 +363,14 @@ def _marker_matches(text: str) -> list[re.Match[str]]:
     return out
 
 
-def _marker_candidates(text: str, blocks: list[tuple[int, int]]) -> dict[str, list[tuple[int, int, int]]]:
+def _marker_candidates(
+    text: str, blocks: list[tuple[int, int]], needed: frozenset[str] | None = None
+) -> dict[str, list[tuple[int, int, int]]]:
+    """Possible markers by number; with ``needed``, only those numbers (the footnotes'): the
+    others are never looked up, and most numbers of a report are no footnote's."""
     out: dict[str, list[tuple[int, int, int]]] = {}
     bi = 0
-    for m in _marker_matches(text):
+    for m in _marker_matches(text, needed):
         while bi < len(blocks) and blocks[bi][1] <= m.start():
             bi += 1
         if bi < len(blocks) and blocks[bi][0] <= m.start():
@@ -366,11 +385,14 @@ def _marker_candidates(text: str, blocks: list[tuple[int, int]]) -> dict[str, li
 
 @lru_cache(maxsize=16)
 def _find_footnotes(text: str) -> tuple[Footnote, ...]:
+    entries = _footnote_entries(text)
+    if not entries:
+        return ()
     blocks = footnote_block_spans(text)
-    cands = _marker_candidates(text, blocks)
+    cands = _marker_candidates(text, blocks, frozenset(m.lstrip("0") or "0" for m, _, _ in entries))
     result: list[Footnote] = []
     floor = 0
-    for marker, s, e in _footnote_entries(text):
+    for marker, s, e in entries:
         if result and result[-1].marker == marker:
             prev = result[-1]
             result.append(Footnote(marker, s, e, prev.anchor_start, prev.anchor_end))
@@ -462,6 +484,12 @@ def segment(text: str) -> list[Segment]:
     or a higher rank.
     """
     return [replace(g) for g in _segment(text)]
+
+
+def segment_view(text: str) -> tuple[Segment, ...]:
+    """:func:`segment`'s result shared, not copied: for callers that only read it (copying
+    every segment of a long report costs more than reading them)."""
+    return _segment(text)
 
 
 @lru_cache(maxsize=8)

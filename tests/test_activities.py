@@ -429,3 +429,13 @@ def test_throughput(repeat: int) -> None:
             extract_activities(ex.source.text, ex.instruments, ex.document, relations=ex.relations)
     rate = size / (time.perf_counter() - start) / 1e6
     assert rate >= 0.1, f"{rate:.2f} MB/s"
+
+
+def test_flags_in_spans_agree_with_in_spans() -> None:
+    from kg.activities import _flags_in_spans, _in_spans
+
+    spans = [(5, 10), (5, 7), (8, 20), (30, 31)]
+    spans.sort()
+    starts = [a for a, _ in spans]
+    positions = list(range(0, 40))
+    assert _flags_in_spans(spans, starts, positions) == [_in_spans(spans, starts, p) for p in positions]

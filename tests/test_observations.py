@@ -239,3 +239,14 @@ def test_precision_sample(extracted: dict[str, list]) -> None:
         for s in sample
     )
     assert still >= 0.9 * len(sample)
+
+
+def test_national_starts_agree_with_the_plain_pattern() -> None:
+    from kg.observations import _NATIONAL, _national_starts
+
+    vt = (
+        "Toàn quốc có 5 vụ; TOÀN NGÀNH đạt 9 vụ, cả nước 3 vụ; Cả Nước; trên thế giới 2 vụ; "
+        "TRÊN THẾ GIỚI; toàn quốcgia; tcả nước toàn  quốc"
+    )
+    assert _national_starts(vt) == [m.start() for m in _NATIONAL.finditer(vt)]
+    assert len(_national_starts(vt)) == 7

@@ -109,3 +109,14 @@ def test_layout_is_shared_and_segments_are_copies() -> None:
     first = segment(PDF_TEXT)
     first[0].end = 0  # a caller changing its list does not change the next caller's
     assert segment(PDF_TEXT)[0].end == len(PDF_TEXT)
+
+
+def test_marker_candidates_for_needed_numbers_are_the_plain_ones() -> None:
+    from kg.structure import _marker_candidates
+
+    text = "Ma túy1. Vụ 12 việc (2) và tôn giáo3, 2024 năm.4 <sup>5</sup> ¹ [^6] 0113 cuối x7"
+    plain = _marker_candidates(text, [])
+    needed = frozenset({"1", "2", "3", "4", "5", "6", "7", "12"})
+    fast = _marker_candidates(text, [], needed)
+    assert fast == {k: v for k, v in plain.items() if k in needed}
+    assert set(fast) >= {"1", "2", "3", "5", "6", "7"}
