@@ -30,6 +30,22 @@ _LAW = re.compile(
 _NUMBERED_NAME = re.compile(
     r"(?=[ĐCDNTKQ])\b(?P<word>Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch)\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/-]|[.,]\d|\s?[-/]\s?[A-ZĐ\d])"
 )
+# A programme or scheme by its title: "Chương trình phòng, chống ma túy đến năm 2020",
+# "Đề án đảm bảo an ninh trật tự trên địa bàn tỉnh …", "Dự án “Xây dựng xã … không ma túy”".
+# The capitalised type word is what marks a title; "các chương trình" in lower case is not one.
+_TITLED = re.compile(
+    r"(?=[CĐD])\b(?P<word>Chương trình|Đề án|Dự án|Chiến lược)\s+"
+    r"(?!số\b|hành động\b|phối hợp\b|\d|này\b|nêu\b|trên\b|đó\b|của\b|về\b|do\b|trong\b|cho\b)"
+    r"(?P<name>“[^”\n]{3,150}”|\"[^\"\n]{3,150}\"|[a-zà-ỹđ][^.;:()“”\"\n]{8,160}?)"
+    r"(?=\s*[.;:()]|\s+(?:của|do|đã|được|nhằm|với|cho|tại|theo|và (?:Chương trình|Đề án|Dự án))\b"
+    r"|,\s+(?!chống\b)|\s*$)"
+)
+_TITLED_ALIASED = re.compile(
+    r"(?=[CĐD])\b(?P<title>(?P<word>Chương trình|Đề án|Dự án) [a-zà-ỹđ][^.;:()\n]{3,160}?)"
+    r"\s*\((?P<short>(?:Đề án|Chương trình|Dự án) \d{1,4})\)"
+)
+_SUBJECT_BEFORE = re.compile(r"\bvề\s$")
+_SHORT_NAME_AFTER = re.compile(r"\s*\(((?:Đề án|Chương trình|Dự án) \d{1,4})\)")
 _ANAPHOR = re.compile(
     r"(?=[KCNQTH])\b(?P<word>Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn)\s+(?:nêu trên|trên|này|đó)\b"
 )
@@ -80,6 +96,34 @@ def find_named(view: CleanText, instruments: list[Instrument], citations: list[C
             target.mentions.append(Span(a, b))
         elif word in ("Đề án", "Chương trình", "Dự án", "Nghị quyết liên tịch", "Thông tư liên tịch"):
             add_named(f"{word} {m.group('so') or ''}{num}".replace("  ", " "), word, m.start(), m.end())
+    aliased: list[tuple[int, int]] = []
+    for m in _TITLED_ALIASED.finditer(text):  # "Đề án hỗ trợ …, khó khăn … (Đề án 245)"
+        key = "name:" + fold(m.group("short"))
+        title = m.group("title").strip()
+        inst = named.setdefault(key, Instrument(key=key, notation=None, name=title, type=m.group("word")))
+        inst.name = title
+        a, b = view.original_span(m.start(), m.end())
+        inside = [x for x in inst.mentions if a <= x.start and x.end <= b]  # "(Đề án 245)" itself
+        inst.mentions = sorted(
+            [x for x in inst.mentions if x not in inside] + [Span(a, b)], key=lambda x: x.start
+        )
+        aliased.append((m.start(), m.end()))
+    for m in _TITLED.finditer(text):
+        if any(s <= m.start() < e for s, e in aliased):
+            continue
+        name = f"{m.group('word')} {m.group('name')}".strip()
+        if len(name.split()) < 4 or _SUBJECT_BEFORE.search(text, max(0, m.start() - 4), m.start()):
+            continue  # "Nghị quyết … về Chiến lược …": the subject of another instrument
+        end = m.start() + len(name)
+        short = _SHORT_NAME_AFTER.match(text, end)
+        if short:  # "Đề án hỗ trợ … (Đề án 245)": one instrument, known by both names
+            key = "name:" + fold(short.group(1))
+            named.setdefault(key, Instrument(key=key, notation=None, name=name, type=m.group("word")))
+            named[key].name = name
+            a, b = view.original_span(m.start(), short.end())
+            named[key].mentions.append(Span(a, b))
+            continue
+        add_named(name, m.group("word"), m.start(), end)
     _resolve_anaphors(view, instruments, citations)
     return list(named.values())
 

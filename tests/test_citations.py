@@ -144,3 +144,18 @@ def test_named_instruments_and_short_references() -> None:
     by = {i.notation: i for i in e.instruments if i.notation}
     assert len(by["48-CT/TW"].mentions) == 2  # "Chỉ thị 48" points back to it
     assert len(by["5/KH-UBND"].mentions) == 2  # so does "Kế hoạch nêu trên"
+
+
+def test_titled_programmes_and_their_short_names() -> None:
+    e = extract(
+        doc(
+            "Công an tỉnh thực hiện Đề án hỗ trợ hộ nghèo, khó khăn về nhà ở huyện Mường Tè "
+            "(Đề án 245); sau đó tổng kết Đề án 245. Tiếp tục thực hiện Chương trình phòng, chống "
+            "ma túy đến năm 2020. Nghị quyết số 51-NQ/TW về Chiến lược bảo vệ an ninh quốc gia."
+        )
+    )
+    named = {i.key: i for i in e.instruments if i.notation is None}
+    assert named["name:de an 245"].name == "Đề án hỗ trợ hộ nghèo, khó khăn về nhà ở huyện Mường Tè"
+    assert len(named["name:de an 245"].mentions) == 2
+    assert "Chương trình phòng, chống ma túy đến năm 2020" in {i.name for i in named.values()}
+    assert not any("Chiến lược" in (i.name or "") for i in named.values())  # a subject, not a citation
