@@ -737,25 +737,109 @@ def _search_rows(store: Store, notation: str | None) -> list[dict[str, Any]]:
     return _describe(store, anchor + " FILTER NOT EXISTS { ?i prov:alternateOf ?canonical }")
 
 
-_SEARCH_CACHE: dict[tuple[int, Any], list[m.InstrumentSummary]] = {}
-_SEARCH_LOCK = threading.Lock()
+class _SearchIndex:
+    """Every instrument's summary with its folded search fields, sorted as answers are.
+
+    Why prebuilt: reading all instruments is the slow part of a search, and folding
+    diacritics of every label on every request was the next; both are done once per store
+    version, so a request only compares prepared strings.
+    """
+
+    def __init__(self, items: list[m.InstrumentSummary], notations: dict[str, list[str]]) -> None:
+        items = sorted(items, key=lambda i: (i.local is not False, _fold(i.notation or i.label), i.iri))
+        self.items = items
+        self.hay = [
+            _fold(" ".join(x or "" for x in (i.notation, i.label, i.subject, i.type, i.issuer)))
+            for i in items
+        ]
+        self.types = [(_fold(i.type), _fold(i.type_code)) for i in items]
+        self.issuers = [_fold(i.issuer) for i in items]
+        self.places = [kiri.slug(i.jurisdiction or "") for i in items]
+        position = {i.iri: n for n, i in enumerate(items)}
+        self.by_notation = {k: sorted(position[i] for i in v if i in position) for k, v in notations.items()}
+
+    def search(
+        self,
+        words: list[str],
+        notation: str | None,
+        type_: str | None,
+        issuer: str | None,
+        province: str | None,
+        year: int | None,
+    ) -> list[m.InstrumentSummary]:
+        from kg.lineage import _normalise
+
+        rows = (
+            self.by_notation.get(_normalise(notation).lower(), [])
+            if notation
+            else range(len(self.items))
+        )
+        want_type = _fold(type_) if type_ else None
+        want_issuer = _fold(issuer) if issuer else None
+        want_place = kiri.slug(province) if province else None
+        out = []
+        for n in rows:
+            if words and any(w not in self.hay[n] for w in words):
+                continue
+            if want_type and want_type not in self.types[n]:
+                continue
+            if want_issuer and want_issuer not in self.issuers[n]:
+                continue
+            if want_place is not None and want_place != self.places[n]:
+                continue
+            if year is not None and self.items[n].year != year:
+                continue
+            out.append(self.items[n])
+        return out
 
 
-def _all_summaries(store: Store) -> list[m.InstrumentSummary]:
-    """Every instrument, cached until the store changes on disk (reading them all is the
-    slow part of a search; filtering them in Python is fast and folds diacritics)."""
-    version = getattr(store, "_fingerprint", None)
-    key = (id(store), version)
-    with _SEARCH_LOCK:
-        cached = _SEARCH_CACHE.get(key) if version else None
-    if cached is not None:
-        return cached
-    items = [_summary(r) for r in _search_rows(store, None)]
-    if version:
-        with _SEARCH_LOCK:
-            _SEARCH_CACHE.clear()
-            _SEARCH_CACHE[key] = items
-    return items
+def _build_search_index(store: Store) -> _SearchIndex:
+    """All instruments (document nodes left out: their cited partner stands for them).
+
+    One DISTINCT branch per property instead of ``?i ?p ?o``: facts of a central instrument
+    are repeated in every document graph that cites it, and the engine plans a predicate
+    variable badly. Multi-valued properties keep their smallest value, as a description does.
+    """
+    keys = list(_DESCRIBE)
+    branches = " UNION ".join(
+        f"{{ ?i {prop} ?o BIND({n} AS ?k) }}" for n, prop in enumerate(_DESCRIBE.values())
+    )
+    rows = _q(store, f"SELECT DISTINCT ?i ?k ?o WHERE {{ {branches} }}")
+    instruments = {str(r["i"]) for r in _q(store, "SELECT DISTINCT ?i WHERE { ?i a kgo:Instrument }")}
+    instruments -= {
+        str(r["i"]) for r in _q(store, "SELECT DISTINCT ?i WHERE { ?i prov:alternateOf ?canonical }")
+    }
+    facts: dict[str, dict[str, Any]] = {}
+    notations: dict[str, list[str]] = {}
+    for r in rows:
+        iri = str(r["i"])
+        if iri not in instruments:
+            continue
+        key, value = keys[int(str(r["k"]))], str(r["o"])
+        entry = facts.setdefault(iri, {"i": iri, **dict.fromkeys(_DESCRIBE)})
+        if entry[key] is None or value < entry[key]:
+            entry[key] = value
+        if key == "notation":
+            notations.setdefault(value.lower(), []).append(iri)
+    linked = {e[k] for e in facts.values() for k in _LABELLED if e[k] is not None}
+    labels: dict[str, str] = {}
+    if linked:
+        for r in _q(store, f"SELECT DISTINCT ?x ?l WHERE {{ VALUES ?x {{ {_values(linked)} }} ?x skos:prefLabel ?l }}"):
+            x, label = str(r["x"]), str(r["l"])
+            if x not in labels or label < labels[x]:
+                labels[x] = label
+    for e in facts.values():
+        for k in _LABELLED:
+            if e[k] is not None:
+                e[k] = labels.get(e[k])
+    return _SearchIndex([_summary(e) for e in facts.values()], notations)
+
+
+def _search_index(store: Store) -> _SearchIndex:
+    """The index of the store's current version (rebuilt after an ingest)."""
+    from kg.queries import versioned
+
+    return versioned(store, "instrument-search", lambda: _build_search_index(store))
 
 
 def _summary(r: dict[str, Any]) -> m.InstrumentSummary:
@@ -824,9 +908,7 @@ def _install_resources(app: FastAPI) -> None:
         size: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> m.InstrumentPage:
         words = _fold(q).split()
-        items = _all_summaries(store) if not notation else [_summary(r) for r in _search_rows(store, notation)]
-        hits = [i for i in items if _matches(i, words, type, issuer, province, year)]
-        hits.sort(key=lambda i: (i.local is not False, _fold(i.notation or i.label), i.iri))
+        hits = _search_index(store).search(words, notation, type, issuer, province, year)
         start = (page - 1) * size
         return m.InstrumentPage(total=len(hits), page=page, size=size, items=hits[start : start + size])
 

@@ -181,6 +181,119 @@ def is_iri(ref: str) -> bool:
     return bool(re.match(r"^https?://\S+$", ref))
 
 
+# --------------------------------------------------------------------------- cached facts
+#
+# Facts of instruments, places, documents and measures are repeated in every document graph
+# that mentions them (a central directive's label sits in hundreds of graphs), so a chain of
+# OPTIONALs over them multiplies those copies. Each is read with one branch per property
+# (DISTINCT, so copies collapse inside the engine) and kept for the store's version.
+
+_FACT_PROPS = (
+    ("label", RDFS.label),
+    ("notation", ELI.id_local),
+    ("local", KGO.isLocal),
+    ("year", KGO.year),
+    ("jur", KGO.jurisdiction),
+)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    label: str | None = None
+    notation: str | None = None
+    local: bool | None = None
+    year: int | None = None
+    jurisdiction: str | None = None  # the place's label
+
+
+def _memo_fill(
+    store: Store, name: str, keys: Iterable[str], fetch: Any
+) -> dict[str, Any]:
+    """``{key: value}`` for ``keys``, fetching only those this store version has not seen."""
+    from kg.queries import memo
+
+    cache = memo(store, name)
+    wanted = set(keys)
+    missing = wanted - cache.keys()
+    if missing:
+        cache.update(fetch(store, missing))
+    return {k: cache[k] for k in wanted}
+
+
+def _first_values(rows: list[dict[str, Any]], key: str, names: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Per ``?{key}``: the first value of each property (rows keep the engine's order)."""
+    out: dict[str, dict[str, str]] = {}
+    for r in rows:
+        entry = out.setdefault(str(r[key]), {})
+        prop = names[str(r["k"])]
+        if r["o"] is not None and prop not in entry:
+            entry[prop] = str(r["o"])
+    return out
+
+
+def _fetch_facts(store: Store, iris: set[str]) -> dict[str, _Facts]:
+    branches = " UNION ".join(
+        f"{{ ?n <{prop}> ?o BIND({n} AS ?k) }}" for n, (_, prop) in enumerate(_FACT_PROPS)
+    )
+    rows = _q(store, f"SELECT DISTINCT ?n ?k ?o WHERE {{ VALUES ?n {{ {_values(iris)} }} {branches} }}")
+    names = {str(n): name for n, (name, _) in enumerate(_FACT_PROPS)}
+    found = _first_values(rows, "n", names)
+    places = _place_labels(store, {f["jur"] for f in found.values() if "jur" in f})
+    out: dict[str, _Facts] = {}
+    for iri in iris:
+        f = found.get(iri, {})
+        out[iri] = _Facts(
+            f.get("label"),
+            f.get("notation"),
+            _bool(f.get("local")),
+            _int(f.get("year")),
+            places.get(f["jur"]) if "jur" in f else None,
+        )
+    return out
+
+
+def _facts(store: Store, iris: Iterable[str]) -> dict[str, _Facts]:
+    return _memo_fill(store, "lineage-facts", iris, _fetch_facts)
+
+
+def _fetch_labels(store: Store, iris: set[str]) -> dict[str, str | None]:
+    rows = _q(store, f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {_values(iris)} }} ?x skos:prefLabel ?l }}")
+    out: dict[str, str | None] = dict.fromkeys(iris)
+    for r in rows:
+        if out[str(r["x"])] is None:
+            out[str(r["x"])] = str(r["l"])
+    return out
+
+
+def _place_labels(store: Store, iris: Iterable[str]) -> dict[str, str | None]:
+    """skos:prefLabel of places, bodies or measures (the first one the engine gives)."""
+    return _memo_fill(store, "preflabel", iris, _fetch_labels)
+
+
+def _fetch_docs(store: Store, docs: set[str]) -> dict[str, tuple[list[str | None], list[int | None]]]:
+    rows = _q(
+        store,
+        f"""SELECT DISTINCT ?doc ?k ?o WHERE {{ VALUES ?doc {{ {_values(docs)} }}
+          {{ ?doc kgo:jurisdiction ?o BIND(0 AS ?k) }} UNION {{ ?doc kgo:year ?o BIND(1 AS ?k) }} }}""",
+    )
+    places = _place_labels(store, {str(r["o"]) for r in rows if str(r["k"]) == "0"})
+    jurs: dict[str, list[str | None]] = {}
+    years: dict[str, list[int | None]] = {}
+    for r in rows:
+        if str(r["k"]) == "0":
+            label = places.get(str(r["o"]))
+            if label is not None and label not in jurs.setdefault(str(r["doc"]), []):
+                jurs[str(r["doc"])].append(label)
+        else:
+            years.setdefault(str(r["doc"]), []).append(_int(r["o"]))
+    return {d: (jurs.get(d) or [None], years.get(d) or [None]) for d in docs}
+
+
+def _doc_facts(store: Store, docs: Iterable[str]) -> dict[str, tuple[list[str | None], list[int | None]]]:
+    """Each reporting document's place labels and years (``[None]`` when it has none)."""
+    return _memo_fill(store, "doc-facts", docs, _fetch_docs)
+
+
 # --------------------------------------------------------------------------- identity
 
 
@@ -193,20 +306,28 @@ def _alias_map(store: Store, iris: Iterable[str]) -> dict[str, str]:
     iris = set(iris)
     if not iris:
         return {}
-    rows = _q(
-        store,
-        f"""SELECT DISTINCT ?d ?c WHERE {{
-          VALUES ?i {{ {_values(iris)} }}
-          {{ ?i prov:alternateOf ?c BIND(?i AS ?d) }} UNION {{ ?d prov:alternateOf ?i BIND(?i AS ?c) }}
-        }}""",
-    )
+    pairs = _memo_fill(store, "alternates", iris, _fetch_alternates)
     out = {i: i for i in iris}
-    for r in rows:
-        doc, canon = str(r["d"]), str(r["c"])
+    for doc, canon in sorted({p for i in sorted(iris) for p in pairs[i]}):
         out[doc] = canon
         out[canon] = canon
     for i in iris:  # an IRI given as a document resolves to its canonical partner
         out[i] = out.get(out[i], out[i])
+    return out
+
+
+def _fetch_alternates(store: Store, iris: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """(document node, cited instrument) pairs each IRI takes part in."""
+    rows = _q(
+        store,
+        f"""SELECT DISTINCT ?i ?d ?c WHERE {{
+          VALUES ?i {{ {_values(iris)} }}
+          {{ ?i prov:alternateOf ?c BIND(?i AS ?d) }} UNION {{ ?d prov:alternateOf ?i BIND(?i AS ?c) }}
+        }}""",
+    )
+    out: dict[str, list[tuple[str, str]]] = {i: [] for i in iris}
+    for r in rows:
+        out[str(r["i"])].append((str(r["d"]), str(r["c"])))
     return out
 
 
@@ -215,41 +336,54 @@ def find_instruments(
 ) -> list[Candidate]:
     """Instruments whose eli:id_local equals ``notation`` (case-insensitively as a fallback)."""
     wanted = _normalise(notation)
-    select = """SELECT DISTINCT ?i ?n ?label ?jur ?year ?local WHERE {
-          %s
-          OPTIONAL { ?i rdfs:label ?label }
-          OPTIONAL { ?i kgo:isLocal ?local }
-          OPTIONAL { ?i kgo:jurisdiction/skos:prefLabel ?jur }
-          OPTIONAL { ?i kgo:year ?year }
-        }"""
-    rows = _q(store, select % f"BIND({_lit(wanted)} AS ?n) ?i eli:id_local ?n .")
-    if not rows:
-        rows = _q(
-            store,
-            select % f"?i eli:id_local ?n . FILTER(LCASE(STR(?n)) = LCASE({_lit(wanted)}))",
-        )
-    canon = _alias_map(store, {str(r["i"]) for r in rows})
+    found_iris = _with_notation(store, [wanted])
+    if not found_iris:
+        spellings = _notation_index(store).get(wanted.lower(), ())
+        found_iris = _with_notation(store, spellings)
+    facts = _facts(store, {i for i, _ in found_iris})
+    canon = _alias_map(store, {i for i, _ in found_iris})
     merged: dict[str, Candidate] = {}
-    for r in rows:
-        key = canon.get(str(r["i"]), str(r["i"]))
+    for i, n in found_iris:
+        key = canon.get(i, i)
+        f = facts[i]
         cand = merged.get(key)
         if cand is None:
-            merged[key] = Candidate(
-                key,
-                str(r["n"]),
-                _s(r["label"]) or str(r["n"]),
-                _s(r["jur"]),
-                _int(r["year"]),
-                _bool(r["local"]),
-            )
+            merged[key] = Candidate(key, n, f.label or n, f.jurisdiction, f.year, f.local)
         else:  # the document node may know what the citation did not
-            cand.jurisdiction = cand.jurisdiction or _s(r["jur"])
-            cand.year = cand.year if cand.year is not None else _int(r["year"])
+            cand.jurisdiction = cand.jurisdiction or f.jurisdiction
+            cand.year = cand.year if cand.year is not None else f.year
     found = sorted(merged.values(), key=lambda c: c.iri)
     flt = _Filter(kiri.fold(province).strip() if province else None, year)
     if province or year is not None:
         found = [c for c in found if flt.keeps(c.local, c.jurisdiction, c.year)]
     return found
+
+
+def _with_notation(store: Store, notations: Iterable[str]) -> list[tuple[str, str]]:
+    """(IRI, notation) of every node carrying one of ``notations``: an anchored look-up."""
+    notations = sorted(set(notations))
+    if not notations:
+        return []
+    values = " ".join(_lit(n) for n in notations)
+    rows = _q(store, f"SELECT DISTINCT ?i ?n WHERE {{ VALUES ?n {{ {values} }} ?i eli:id_local ?n }}")
+    return sorted({(str(r["i"]), str(r["n"])) for r in rows})
+
+
+def _notation_index(store: Store) -> dict[str, tuple[str, ...]]:
+    """Lower-cased notation → the spellings stored, built once per store version.
+
+    Why: the case-insensitive fallback would otherwise compare every notation in the store
+    on each miss (a typo, a 404), which is what costs at national scale.
+    """
+    from kg.queries import versioned
+
+    def build() -> dict[str, tuple[str, ...]]:
+        index: dict[str, set[str]] = {}
+        for r in _q(store, "SELECT DISTINCT ?n WHERE { ?i eli:id_local ?n }"):
+            index.setdefault(str(r["n"]).lower(), set()).add(str(r["n"]))
+        return {k: tuple(sorted(v)) for k, v in index.items()}
+
+    return versioned(store, "notation-index", build)
 
 
 # --------------------------------------------------------------------------- evidence
@@ -284,6 +418,17 @@ def _evidence(
     return out
 
 
+def _fetch_fact_evidence(store: Store, facts: set[str]) -> dict[str, list[EvidenceRef]]:
+    found = _evidence(store, f"VALUES ?f {{ {_values(facts)} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)")
+    return {f: found.get(f, []) for f in facts}
+
+
+def _fact_evidence(store: Store, facts: Iterable[str]) -> dict[str, list[EvidenceRef]]:
+    """Evidence of activities or observations, kept per store version (it never changes)."""
+    cached = _memo_fill(store, "fact-evidence", facts, _fetch_fact_evidence)
+    return {f: list(refs) for f, refs in cached.items()}  # callers may extend their copy
+
+
 # --------------------------------------------------------------------------- one level
 
 
@@ -304,27 +449,19 @@ def _neighbours(store: Store, aliases: dict[str, str], direction: Direction) -> 
     pattern = "?n ?rel ?x" if direction == "down" else "?x ?rel ?n"
     rows = _q(
         store,
-        f"""SELECT DISTINCT ?x ?n ?rel ?label ?notation ?local ?jur ?year WHERE {{
-          VALUES ?x {{ {_values(aliases)} }} VALUES ?rel {{ {values} }}
-          {pattern} .
-          OPTIONAL {{ ?n rdfs:label ?label }} OPTIONAL {{ ?n eli:id_local ?notation }}
-          OPTIONAL {{ ?n kgo:isLocal ?local }} OPTIONAL {{ ?n kgo:year ?year }}
-          OPTIONAL {{ ?n kgo:jurisdiction/skos:prefLabel ?jur }}
+        f"""SELECT DISTINCT ?x ?n ?rel WHERE {{
+          VALUES ?x {{ {_values(aliases)} }} VALUES ?rel {{ {values} }} {pattern} .
         }}""",
     )
-    return [
-        _Edge(
-            aliases[str(r["x"])],
-            str(r["n"]),
-            str(r["rel"]),
-            _s(r["label"]),
-            _s(r["notation"]),
-            _bool(r["local"]),
-            _s(r["jur"]),
-            _int(r["year"]),
+    facts = _facts(store, {str(r["n"]) for r in rows})
+    edges = []
+    for r in rows:
+        f = facts[str(r["n"])]
+        edges.append(
+            _Edge(aliases[str(r["x"])], str(r["n"]), str(r["rel"]), f.label, f.notation, f.local,
+                  f.jurisdiction, f.year)
         )
-        for r in rows
-    ]
+    return edges
 
 
 def _link_evidence(
@@ -347,23 +484,27 @@ def _activities(
     store: Store, aliases: dict[str, str], flt: _Filter
 ) -> dict[str, list[LineageNode]]:
     """Activities driven by any of ``aliases``, with bodies and observations, by parent key."""
-    rows = _q(
+    found = _q(
         store,
-        f"""SELECT DISTINCT ?x ?a ?desc ?jur ?year WHERE {{
+        f"""SELECT DISTINCT ?x ?a ?desc ?doc WHERE {{
           VALUES ?x {{ {_values(aliases)} }}
           ?a prov:wasInfluencedBy ?x ; a prov:Activity .
           OPTIONAL {{ ?a dcterms:description ?desc }}
-          OPTIONAL {{ ?a kgo:reportedIn ?doc .
-                     OPTIONAL {{ ?doc kgo:jurisdiction/skos:prefLabel ?jur }}
-                     OPTIONAL {{ ?doc kgo:year ?year }} }}
+          OPTIONAL {{ ?a kgo:reportedIn ?doc }}
         }}""",
     )
+    docs = _doc_facts(store, {str(r["doc"]) for r in found if r["doc"] is not None})
+    rows = []
+    for r in found:
+        jurs, years = docs[str(r["doc"])] if r["doc"] is not None else ([None], [None])
+        for jur in jurs:
+            rows.extend({**r, "jur": jur, "year": y} for y in years)
     filtering = flt.province is not None or flt.year is not None
     kept = [r for r in rows if not filtering or flt.keeps(None, _s(r["jur"]), _int(r["year"]))]
     acts = sorted({str(r["a"]) for r in kept})
     if not acts:
         return {}
-    evidence = _evidence(store, f"VALUES ?f {{ {_values(acts)} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)")
+    evidence = _fact_evidence(store, acts)
     bodies = _bodies(store, acts)
     observations = _observations(store, acts)
     out: dict[str, list[LineageNode]] = {}
@@ -396,21 +537,28 @@ def _bodies(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]
 
 
 def _observations(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]:
-    rows = _q(
+    found = _q(
         store,
-        f"""SELECT ?a ?o ?value ?unit (SAMPLE(?m) AS ?measure) WHERE {{
+        f"""SELECT DISTINCT ?a ?o ?value ?unit ?m WHERE {{
           VALUES ?a {{ {_values(activities)} }}
           ?o prov:wasGeneratedBy ?a .
           OPTIONAL {{ ?o kgo:value ?value }} OPTIONAL {{ ?o kgo:unit ?unit }}
-          OPTIONAL {{ ?o kgo:measure/skos:prefLabel ?m }}
-        }} GROUP BY ?a ?o ?value ?unit ORDER BY ?a ?o""",
+          OPTIONAL {{ ?o kgo:measure ?m }}
+        }}""",
     )
+    labels = _place_labels(store, {str(r["m"]) for r in found if r["m"] is not None})
+    grouped: dict[tuple[str, str, str | None, str | None], str | None] = {}
+    for r in found:  # one row per (activity, observation, value, unit), as GROUP BY gave
+        key = (str(r["a"]), str(r["o"]), _s(r["value"]), _s(r["unit"]))
+        label = labels.get(str(r["m"])) if r["m"] is not None else None
+        if grouped.get(key) is None:
+            grouped[key] = label
+    rows = [
+        {"a": a, "o": o, "value": v, "unit": u, "measure": m}
+        for (a, o, v, u), m in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+    ]
     obs = sorted({str(r["o"]) for r in rows})
-    evidence = (
-        _evidence(store, f"VALUES ?f {{ {_values(obs)} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)")
-        if obs
-        else {}
-    )
+    evidence = _fact_evidence(store, obs) if obs else {}
     out: dict[str, list[LineageNode]] = {}
     for r in rows:
         o = str(r["o"])
@@ -548,9 +696,7 @@ def activity_root(store: Store, activity: str) -> LineageNode | None:
     if not rows:
         return None
     node = LineageNode(activity, _s(rows[0]["desc"]) or activity, "activity")
-    node.evidence = _evidence(
-        store, f"VALUES ?f {{ {_values([activity])} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)"
-    ).get(activity, [])
+    node.evidence = _fact_evidence(store, [activity])[activity]
     node.children = _bodies(store, [activity]).get(activity, []) + _observations(
         store, [activity]
     ).get(activity, [])
