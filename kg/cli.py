@@ -129,7 +129,7 @@ def extract(files: tuple[Path, ...], fmt: str) -> None:
 
     \b
     Example:
-      kg extract data/documents/000_1ee1ede4b336d6d3.txt --format json
+      kg extract report.txt --format json
     """
     from kg.pipeline import extract_files
 
@@ -329,8 +329,8 @@ def lineage(
     \b
     Example:
       kg lineage 48-CT/TW
-      kg lineage 3086/KH-UBND --up --format json
-      kg lineage 3086/KH-UBND --province "Lai Châu" --year 2019
+      kg lineage 120/KH-UBND --up --format json
+      kg lineage 120/KH-UBND --province "Lai Châu" --year 2021
     """
     from kg.lineage import lineage as run_lineage
     from kg.lineage import render_tree
@@ -428,7 +428,7 @@ def remove(ctx: click.Context, names: tuple[str, ...]) -> None:
 
     \b
     Example:
-      kg remove 000_1ee1ede4b336d6d3.txt
+      kg remove report.txt
     """
     store = _open(ctx, read_only=False)
     missing = []

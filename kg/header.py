@@ -37,7 +37,7 @@ _TYPE_LINES = {
     "phuong an": "Phương án",
 }
 
-# Notation line: "Số: 697-BC/TU", "Số 697-BC/TU", or blank "Số: /BC-UBND".
+# Notation line: "Số: 12-BC/TU", "Số 12-BC/TU", or blank "Số: /BC-UBND".
 _NOTATION_LINE = re.compile(
     r"^[\s#*]*Số\s*:?\s*(?P<n>\d{1,5}\s?[-/]\s?[^\s,;]*)?\s*(?P<blank>/[^\s,;]+)?\s*$",
     re.MULTILINE,
