@@ -839,7 +839,7 @@ def _search_index(store: Store) -> _SearchIndex:
     """The index of the store's current version (rebuilt after an ingest)."""
     from kg.queries import versioned
 
-    return versioned(store, "instrument-search", lambda: _build_search_index(store))
+    return versioned(store, "instrument-search", lambda: _build_search_index(store), stale_ok=True)
 
 
 def _summary(r: dict[str, Any]) -> m.InstrumentSummary:

@@ -316,11 +316,15 @@ def store_version(store: Store) -> Hashable | None:
     return (id(native), fingerprint) if fingerprint else None
 
 
-def versioned(store: Store, name: str, build: Callable[[], Any]) -> Any:
+def versioned(
+    store: Store, name: str, build: Callable[[], Any], *, stale_ok: bool = False
+) -> Any:
     """``build()`` once per store version (every call when the version is unknown).
 
     One builder at a time per (store, name); callers arriving while it runs wait for it
-    rather than each rebuilding the same thing under load.
+    rather than each rebuilding the same thing under load. With ``stale_ok`` they get the
+    previous version's value instead of waiting (for an index that takes seconds to build
+    while ingests keep changing the store); the caller that noticed the change still waits.
     """
     version = store_version(store)
     if version is None:
@@ -331,7 +335,11 @@ def versioned(store: Store, name: str, build: Callable[[], Any]) -> Any:
         if hit is not None and hit[0] == version:
             return hit[1]
         lock = _BUILD_LOCKS.setdefault(key, threading.Lock())
-    with lock:
+    if stale_ok and hit is not None and not lock.acquire(blocking=False):
+        return hit[1]
+    if not (stale_ok and hit is not None):
+        lock.acquire()
+    try:
         with _CACHE_LOCK:
             hit = _CACHES.get(key)
             if hit is not None and hit[0] == version:
@@ -340,6 +348,8 @@ def versioned(store: Store, name: str, build: Callable[[], Any]) -> Any:
         with _CACHE_LOCK:
             _CACHES[key] = (version, value)
         return value
+    finally:
+        lock.release()
 
 
 _BUILD_LOCKS: dict[tuple[int, str], threading.Lock] = {}
