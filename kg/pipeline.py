@@ -24,7 +24,7 @@ import rdflib
 from kg import iri
 from kg.errors import KGError, ReadError
 from kg.model import Extraction, SourceDocument
-from kg.store import Store, parse_turtle, reference_digest
+from kg.store import Store, newest_entry, parse_turtle, reference_digest
 
 Status = Literal["added", "replaced", "unchanged", "failed"]
 FACT_FILE_SUFFIXES = (".ttl",)
@@ -184,7 +184,7 @@ def _store_graph(
         result.status = "failed"
         result.error = _violation_message(report, result.name)
         return result
-    existing = store.document_graphs().get(result.name)
+    existing = store.catalogue_entries(name=result.name)
     graph_iri = iri.document(sha256)
     store.replace_document(result.name, sha256, graph_iri, graph)
     result.status = "replaced" if existing else "added"
@@ -197,14 +197,13 @@ def _precheck(
     store: Store, name: str, sha256: str, result: DocumentResult
 ) -> DocumentResult | None:
     """Unchanged bytes are a no-op; the same bytes under another name are not stored twice."""
-    catalogue = store.document_graphs()
-    entry = catalogue.get(name)
+    entry = newest_entry(store.catalogue_entries(name=name))
     if entry is not None and entry.sha256 == sha256:
         result.status = "unchanged"
         result.graph = entry.graph
         return result
     graph_iri = iri.document(sha256)
-    twin = next((e for e in catalogue.values() if e.graph == graph_iri and e.name != name), None)
+    twin = next((e for e in store.catalogue_entries(graph=graph_iri) if e.name != name), None)
     if twin is not None:
         result.status = "unchanged"
         result.graph = twin.graph

@@ -131,6 +131,10 @@ class Store(Protocol):
 
     def document_graphs(self) -> dict[str, DocumentEntry]: ...
 
+    def catalogue_entries(
+        self, *, name: str | None = None, graph: str | None = None
+    ) -> list[DocumentEntry]: ...
+
     def replace_document(
         self, name: str, sha256: str, graph_iri: str, triples: rdflib.Graph
     ) -> None: ...
@@ -235,6 +239,39 @@ def _graph_nt(graph: rdflib.Graph) -> str:
 
 def _literal(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def catalogue_query(name: str | None = None, graph: str | None = None) -> str:
+    """The catalogue rows, all of them or only those of one file name or one graph.
+
+    Why bound look-ups: the pipeline asks about one document at a time, and reading the whole
+    catalogue for that made each ingest cost grow with the number of stored documents. The
+    bound terms are written into the pattern itself, not joined from ``VALUES``: Oxigraph
+    scans every graph for ``VALUES ?g {…} GRAPH ?g {…}`` but goes straight to one graph for
+    ``GRAPH <g> {…}``. ``BIND`` gives the bound terms back under their usual names.
+    """
+    g = f"<{ox.NamedNode(graph).value}>" if graph is not None else "?g"
+    n = str(ox.Literal(name)) if name is not None else "?name"
+    binds = "".join(
+        f" BIND({term} AS ?{var})" for term, var in ((g, "g"), (n, "name")) if term[0] != "?"
+    )
+    return (
+        f"SELECT ?g ?name ?sha ?at WHERE {{ GRAPH {g} {{ "
+        f"{g} <{CAT_NAME}> {n} ; <{CAT_SHA256}> ?sha . "
+        f"OPTIONAL {{ {g} <{CAT_INGESTED}> ?at }} }}{binds} }}"
+    )
+
+
+def newest_entry(entries: Iterable[DocumentEntry]) -> DocumentEntry | None:
+    """The entry that counts when a crashed writer on a server left an older graph behind."""
+    return max(entries, key=lambda e: (e.ingested_at, e.graph), default=None)
+
+
+def catalogue_rows(result: QueryResult) -> list[DocumentEntry]:
+    return [
+        DocumentEntry(str(r["name"]), str(r["g"]), str(r["sha"]), str(r["at"] or ""))
+        for r in result
+    ]
 
 
 def catalogue_triples(graph_iri: str, name: str, sha256: str, ingested_at: str) -> str:
@@ -352,16 +389,15 @@ class OxigraphStore:
         self, name: str, sha256: str, graph_iri: str, triples: rdflib.Graph
     ) -> None:
         """Atomically swap the graph of ``name`` (if any) for ``triples`` in ``graph_iri``."""
-        old = self.document_graphs().get(name)
-        drops = [old.graph] if old else []
+        drops = [e.graph for e in self.catalogue_entries(name=name)]
         body = _graph_nt(triples) + catalogue_triples(graph_iri, name, sha256, _now())
         self._update(replace_update(drops, graph_iri, body))
 
     def remove_document(self, name: str) -> bool:
-        entry = self.document_graphs().get(name)
-        if entry is None:
+        graphs = [e.graph for e in self.catalogue_entries(name=name)]
+        if not graphs:
             return False
-        self._update(f"DROP SILENT GRAPH <{entry.graph}>")
+        self._update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
         return True
 
     def load_reference(self, files: Iterable[Path]) -> int:
@@ -388,18 +424,12 @@ class OxigraphStore:
     # -- reading
 
     def document_graphs(self) -> dict[str, DocumentEntry]:
-        sparql = (
-            "SELECT ?g ?name ?sha ?at WHERE { GRAPH ?g { "
-            f"?g <{CAT_NAME}> ?name ; <{CAT_SHA256}> ?sha . "
-            f"OPTIONAL {{ ?g <{CAT_INGESTED}> ?at }} }} }}"
-        )
-        out: dict[str, DocumentEntry] = {}
-        for row in self.query(sparql, default_graph_union=False):
-            name = str(row["name"])
-            out[name] = DocumentEntry(
-                name, str(row["g"]), str(row["sha"]), str(row["at"]) if row["at"] else ""
-            )
-        return out
+        return {e.name: e for e in self.catalogue_entries()}
+
+    def catalogue_entries(
+        self, *, name: str | None = None, graph: str | None = None
+    ) -> list[DocumentEntry]:
+        return catalogue_rows(self.query(catalogue_query(name, graph), default_graph_union=False))
 
     def query(self, sparql: str, *, default_graph_union: bool = True) -> QueryResult:
         for attempt in range(_READ_RETRIES):

@@ -57,8 +57,6 @@ from rdflib.term import Literal as RdfLiteral
 from kg.errors import KGError, StoreError
 from kg.iri import BASE, ONTOLOGY
 from kg.store import (
-    CAT_INGESTED,
-    CAT_NAME,
     CAT_SHA256,
     EXPORT_FORMATS,
     REFERENCE_GRAPH,
@@ -66,6 +64,8 @@ from kg.store import (
     DocumentEntry,
     QueryResult,
     _parse_turtle_ox,
+    catalogue_query,
+    catalogue_rows,
     catalogue_triples,
     reference_digest,
 )
@@ -435,15 +435,12 @@ class SparqlStore:
             raise StoreError(f"store {self.location}: unreadable answer ({ctype}): {exc}") from exc
 
     def _catalogue(self) -> list[DocumentEntry]:
-        sparql = (
-            "SELECT ?g ?name ?sha ?at WHERE { GRAPH ?g { "
-            f"?g <{CAT_NAME}> ?name ; <{CAT_SHA256}> ?sha . "
-            f"OPTIONAL {{ ?g <{CAT_INGESTED}> ?at }} }} }}"
-        )
-        return [
-            DocumentEntry(str(r["name"]), str(r["g"]), str(r["sha"]), str(r["at"] or ""))
-            for r in self.query(sparql, default_graph_union=False)
-        ]
+        return self.catalogue_entries()
+
+    def catalogue_entries(
+        self, *, name: str | None = None, graph: str | None = None
+    ) -> list[DocumentEntry]:
+        return catalogue_rows(self.query(catalogue_query(name, graph), default_graph_union=False))
 
     def document_graphs(self) -> dict[str, DocumentEntry]:
         """Name → newest entry; an older graph of the same name is a crash left-over."""
@@ -566,12 +563,12 @@ class SparqlStore:
             raise StoreError(f"store at {self.location} is open read-only")
         if not self._repaired:
             self.repair()
-        old = [e.graph for e in self._catalogue() if e.name == name]
+        old = [e.graph for e in self.catalogue_entries(name=name)]
         commit = catalogue_triples(graph_iri, name, sha256, _now())
         self._write_graph(graph_iri, _nt_lines(triples), commit, old, name)
 
     def remove_document(self, name: str) -> bool:
-        graphs = [e.graph for e in self._catalogue() if e.name == name]
+        graphs = [e.graph for e in self.catalogue_entries(name=name)]
         if not graphs:
             return False
         self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))

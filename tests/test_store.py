@@ -195,3 +195,19 @@ def test_export_keeps_graphs(store: OxigraphStore) -> None:
     assert rdflib.Dataset().parse(data=store.export("turtle"), format="trig")
     with pytest.raises(KGError, match="unknown export format"):
         store.export("csv")
+
+
+def test_catalogue_look_up_by_name_or_graph_finds_only_that_document(
+    store: OxigraphStore,
+) -> None:
+    odd = 'kế hoạch "số 3" {x} #1.txt'  # quotes, braces and a hash must not break the query
+    store.replace_document(odd, "aa" * 32, f"{EX}g/a", graph_of("x"))
+    store.replace_document("b.txt", "bb" * 32, f"{EX}g/b", graph_of("y"))
+    [by_name] = store.catalogue_entries(name=odd)
+    assert (by_name.name, by_name.graph, by_name.sha256) == (odd, f"{EX}g/a", "aa" * 32)
+    [by_graph] = store.catalogue_entries(graph=f"{EX}g/b")
+    assert (by_graph.name, by_graph.sha256) == ("b.txt", "bb" * 32)
+    assert store.catalogue_entries(name="missing.txt") == []
+    assert store.catalogue_entries(graph=f"{EX}g/none") == []
+    assert store.remove_document(odd)
+    assert set(store.document_graphs()) == {"b.txt"}
