@@ -514,22 +514,30 @@ def _footnote_units(text: str) -> list[_Unit]:
     return units
 
 
+_CLAUSE_OPENERS = frozenset({"verb", "trig", "issue", "mention"})
+
+
 def _split_clauses(text: str, unit: _Unit) -> list[_Unit]:
     """Split a sentence at ";" where the next part has its own verb near its start; list items
     without a verb of their own ("…; Nghị quyết số 51 …; Chỉ thị số 12 …") stay with it."""
-    semis = [e for e in unit.events if e.kind == "semi"]
-    if not semis:
+    events = unit.events
+    if not any(e.kind == "semi" for e in events):
         return [unit]
     depth = 0
     cuts: list[int] = []
-    events = unit.events
+    n = len(events)
     for i, e in enumerate(events):
         if e.kind == "paren":
             depth += 1
         elif e.kind == "close":
             depth = max(0, depth - 1)
         elif e.kind == "semi" and depth == 0:
-            nxt = next((x for x in events[i + 1 :] if x.start > e.end and x.kind in ("verb", "trig", "issue", "mention")), None)
+            # the next verb, trigger or mention after it (walked by index: slicing the rest
+            # of the events for every ";" made long lists quadratic)
+            j = i + 1
+            while j < n and not (events[j].start > e.end and events[j].kind in _CLAUSE_OPENERS):
+                j += 1
+            nxt = events[j] if j < n else None
             if nxt and nxt.kind != "mention" and nxt.start - e.end < 60:
                 cuts.append(e.end)
     if not cuts:
@@ -722,6 +730,22 @@ def _resolve(mention: str, where: _Place) -> str:
 @lru_cache(maxsize=4096)
 def _subject(prefix: str, where: _Place) -> str | None:
     """The body a clause's words before its verb name, if they name one."""
+    named = _subject_name(prefix)
+    if named is None:
+        return None
+    name, as_written = named
+    return name if as_written else _resolve(name, where)
+
+
+_ADDRESSEE = re.compile(r"\A(?:Đề\s+nghị|Yêu\s+cầu)\s+")
+_NAME_END = re.compile(r",|\s+và\s+|\s+phối\s+hợp|:")
+
+
+@lru_cache(maxsize=8192)
+def _subject_name(prefix: str) -> tuple[str, bool] | None:
+    """The place-free half of :func:`_subject`: the name the words give and whether it stands
+    as written (a collective) rather than resolved to the document's place. Cached apart
+    because the same wording recurs across documents of different places."""
     p = _MARKUP.sub("", prefix)
     p = _WS.sub(" ", p).strip()
     p = _without_trailing_adverbs(_LEAD_ADVERBS.sub("", p)).strip(" ,:-")
@@ -731,16 +755,16 @@ def _subject(prefix: str, where: _Place) -> str | None:
         return None
     from kg.bodies import find_bodies
 
-    p = re.sub(r"\A(?:Đề\s+nghị|Yêu\s+cầu)\s+", "", p)
+    p = _ADDRESSEE.sub("", p)
     if _COLLECTIVE.match(p):  # "các lực lượng chức năng", "Các sở, ngành": as written
-        return p if len(p.split()) <= 12 else None
+        return (p, True) if len(p.split()) <= 12 else None
     found = find_bodies(p)
     if found and found[0][0] <= 4:
-        return _resolve(found[0][2], where)
-    head = re.split(r",|\s+và\s+|\s+phối\s+hợp|:", p)[0].strip()
+        return found[0][2], False
+    head = _NAME_END.split(p)[0].strip()
     if not head or len(head.split()) > 7:
         return None
-    return _resolve(head, where)
+    return head, False
 
 
 def _without_trailing_adverbs(p: str) -> str:
@@ -895,10 +919,23 @@ def _document_drivers(
             # in the squeezed title
             if "".join(inst.notation.split()) not in squeezed:
                 continue
-            m = re.search(r"\s*".join(map(re.escape, inst.notation)), title)
-            if m and _TITLE_TRIGGER.search(header.title, 0, m.start()):
+            at = _spaced_find(title, inst.notation)
+            if at >= 0 and _TITLE_TRIGGER.search(header.title, 0, at):
                 (reported if is_report else carries).append(inst.key)
     return list(dict.fromkeys(carries)), [k for k in dict.fromkeys(reported) if k not in carries]
+
+
+def _spaced_find(text: str, word: str) -> int:
+    """Where ``re.search(r"\\s*".join(map(re.escape, word)), text)`` starts (-1: nowhere),
+    without compiling a pattern per word, which cost more than the rest of the search. For a
+    word without whitespace, a match is an occurrence in the text with its whitespace taken
+    out, and the leftmost match starts at the leftmost such occurrence."""
+    if not word or any(c.isspace() for c in word):
+        m = re.search(r"\s*".join(map(re.escape, word)), text)
+        return m.start() if m else -1
+    keep = [i for i, c in enumerate(text) if not c.isspace()]
+    j = "".join(text[i] for i in keep).find(word)
+    return keep[j] if j >= 0 else -1
 
 
 # --------------------------------------------------------------------------------------------
@@ -964,6 +1001,10 @@ def _period(text: str, low: str, start: int, end: int) -> str | None:
 
 
 def _place(text: str, start: int, end: int, where: _Place) -> str | None:
+    # every match opens with "tại" or "trên": most clauses hold neither, and str.find is
+    # cheaper than trying _PLACE at every "t"
+    if text.find("tại", start, end) < 0 and text.find("trên", start, end) < 0:
+        return None
     m = _PLACE.search(text, start, end)
     if not m:
         return None

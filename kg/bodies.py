@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from kg import iri
 from kg.reference import (
@@ -58,9 +58,25 @@ def _fold_char(c: str, lower: bool) -> str:
     return f if len(f) == 1 else c
 
 
+class _FoldTable(dict[int, str]):
+    """A str.translate table filled on first sight of each character: translating runs in C,
+    where a join over _fold_char per character ran a Python call for every one."""
+
+    def __init__(self, lower: bool) -> None:
+        super().__init__()
+        self.lower = lower
+
+    def __missing__(self, cp: int) -> str:
+        f = self[cp] = _fold_char(chr(cp), self.lower)
+        return f
+
+
+_FOLD_TABLES = {True: _FoldTable(True), False: _FoldTable(False)}
+
+
 def _view(text: str, *, lower: bool) -> str:
     """Diacritics stripped (and lower-cased), one character per character of ``text``."""
-    return "".join(_fold_char(c, lower) for c in text)
+    return text.translate(_FOLD_TABLES[lower])
 
 
 # ----------------------------------------------------------------------------- alias patterns
@@ -155,8 +171,14 @@ def _unit_ok(match: re.Match[str], text: str) -> bool:
         return True
     written = " ".join(text[match.start("unit") : match.end("unit")].lower().split())
     written = written.replace("uỷ", "ủy")
+    return written in _unit_spellings()
+
+
+@cache
+def _unit_spellings() -> frozenset[str]:
+    """Every unit word as written with its diacritics or folded (built once, not per match)."""
     words = {u.word for u in unit_kinds()} | set(_UNIT_SYNONYMS)
-    return written in words or written in {key(w) for w in words}
+    return frozenset(words | {key(w) for w in words})
 
 
 def _unit_from(match: re.Match[str]) -> UnitKind | None:
@@ -176,12 +198,23 @@ def _split_unit(rest: str) -> tuple[UnitKind | None, str]:
     """ "tỉnh Lai Châu" → (tỉnh, "Lai Châu"); "Lai Châu" → (None, "Lai Châu")."""
     rest = rest.strip(" \t\n.,-")
     low = _view(rest, lower=True)
-    for k in sorted([*_units(), *_UNIT_SYNONYMS], key=len, reverse=True):
-        m = re.match(_SEP.join(map(re.escape, k.split())) + r"(?![a-z0-9])[\s.]*", low)
+    for rx, unit in _unit_prefixes():
+        m = rx.match(low)
         if m:
-            unit = _units()[key(_UNIT_SYNONYMS.get(k, k))]
             return unit, rest[m.end() :].strip(" .,-")
     return None, rest.strip(" .,-")
+
+
+@cache
+def _unit_prefixes() -> tuple[tuple[re.Pattern[str], UnitKind], ...]:
+    """Each unit word as a pattern for the start of a folded view, longest first."""
+    return tuple(
+        (
+            re.compile(_SEP.join(map(re.escape, k.split())) + r"(?![a-z0-9])[\s.]*"),
+            _units()[key(_UNIT_SYNONYMS.get(k, k))],
+        )
+        for k in sorted([*_units(), *_UNIT_SYNONYMS], key=len, reverse=True)
+    )
 
 
 # ----------------------------------------------------------------------------- naming
@@ -235,14 +268,41 @@ def _clean(mention: str) -> str:
     return text.strip(" .,;:-–")
 
 
-def _match_whole(text: str, *, start_only: bool) -> list[tuple[_Alias, re.Match[str]]]:
-    views = {False: _view(text, lower=True), True: _view(text, lower=False)}
-    hits = []
+@cache
+def _aliases_by_first() -> tuple[tuple[_Alias, str], ...]:
+    """_aliases() with the character a match must open with, where the pattern opens with a
+    plain letter or digit ("" where it may open otherwise: a slot, a separator): trying
+    every one of the ~400 patterns on every mention was most of the cost of resolving it."""
+    out = []
     for a in _aliases():
+        body = a.regex.pattern.split(")", 1)[1]  # after the opening look-behind (_compile)
+        first = body[0] if body and body[0].isalnum() and body[0].isascii() else ""
+        out.append((a, first))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _match_whole_all(text: str) -> tuple[tuple[_Alias, re.Match[str]], ...]:
+    """Every alias matching ``text`` from its start, in _aliases() order; the same mention
+    is resolved again for every place it is read in."""
+    views = {False: _view(text, lower=True), True: _view(text, lower=False)}
+    heads = {k: v[:1] for k, v in views.items()}
+    hits = []
+    for a, first in _aliases_by_first():
+        if first and heads[a.case_sensitive] != first:
+            continue
         m = a.regex.match(views[a.case_sensitive])
-        if m and _unit_ok(m, text) and (not start_only or m.end() == len(text) or a.template is not None):
+        if m and _unit_ok(m, text):
             hits.append((a, m))
-    return hits
+    return tuple(hits)
+
+
+def _match_whole(text: str, *, start_only: bool) -> list[tuple[_Alias, re.Match[str]]]:
+    return [
+        (a, m)
+        for a, m in _match_whole_all(text)
+        if not start_only or m.end() == len(text) or a.template is not None
+    ]
 
 
 def resolve_body(
@@ -384,10 +444,16 @@ def _extend_place(text: str, end: int, max_words: int = 4) -> int:
     return pos
 
 
+@cache
+def _unit_after() -> re.Pattern[str]:
+    """A unit word after spaces, at the start of a folded view (compiled once)."""
+    return re.compile(r"[ \t]+(?:\n[ \t]*)?(?P<unit>" + _unit_alternation() + r")(?![a-z0-9])")
+
+
 def _extend_unit_place(text: str, end: int) -> int:
     """After a name without a unit ("Sở Tư pháp"), take " tỉnh Lai Châu" when it follows."""
     low = _view(text[end : end + 40], lower=True)
-    m = re.match(r"[ \t]+(?:\n[ \t]*)?(?P<unit>" + _unit_alternation() + r")(?![a-z0-9])", low)
+    m = _unit_after().match(low)
     if not m or not _unit_ok(m, text[end : end + 40]):
         return end
     after = end + m.end()
@@ -447,6 +513,11 @@ def _registry_spans(text: str) -> list[tuple[int, int]]:
 
 
 _WORD = re.compile(r"[ \t]*\n?[ \t]*(,[ \t]*)?([^\W_]\w*)")
+_GENERIC_HEAD = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(re.escape(h) for h in sorted(_GENERIC_HEADS, key=len, reverse=True))
+    + r")[ \t]+(?=[^\W\d_])"
+)
 
 
 def _generic_spans(text: str) -> list[tuple[int, int]]:
@@ -455,9 +526,8 @@ def _generic_spans(text: str) -> list[tuple[int, int]]:
     A name runs on to the end of its clause: punctuation, a verb-like stop word ("chủ trì",
     "phối hợp" …), or a unit word with its place ("… thành phố Lai Châu").
     """
-    heads = "|".join(re.escape(h) for h in sorted(_GENERIC_HEADS, key=len, reverse=True))
     spans = []
-    for m in re.finditer(rf"(?<!\w)(?:{heads})[ \t]+(?=[^\W\d_])", text):
+    for m in _GENERIC_HEAD.finditer(text):
         if not text[m.end()].isupper():
             continue
         pos, words = m.end(), 0

@@ -58,8 +58,10 @@ TYPE_WORDS: dict[str, str] = {
 # not be glued to letters before it ("PV01 - CAT" is a unit name, not a notation).
 _SEG = r"[A-ZĐ][A-Za-zĐđ]*\d*"
 _SEP = r"\s?[-/]\s?"
+# (Opened by the digit, which then looks behind it, rather than by "(?=\d)(?<![\w./-])":
+# `re` skips to the next digit in C only when a pattern opens with a character set.)
 NOTATION = re.compile(
-    rf"(?=\d)(?<![\w./-])(?P<n>\d{{1,5}}(?:{_SEP}(?:19|20)\d{{2}})?{_SEP}{_SEG}(?:{_SEP}{_SEG})*)(?![0-9A-Za-zÀ-ỹĐđ/])"
+    rf"(?P<n>\d(?<![\w./-]\d)\d{{0,4}}(?:{_SEP}(?:19|20)\d{{2}})?{_SEP}{_SEG}(?:{_SEP}{_SEG})*)(?![0-9A-Za-zÀ-ỹĐđ/])"
 )
 
 # What may stand between a type word and its notation: "số", "số:", "hành động số" …
@@ -90,13 +92,37 @@ class Citation:
     key: str | None = None  # the instrument it resolves to (set by kg.resolve)
 
 
-def _type_word_before(folded_view: FoldedView, start: int) -> tuple[str | None, int]:
+_TYPE_WORD_ENDINGS = tuple(TYPE_WORDS)
+_SPACES = re.compile(r"\s+")
+
+
+class _FoldedBefore:
+    """The folded view read only in the 40 characters before ``start``: those folded once,
+    slices inside them cut from that, anything else folded as asked."""
+
+    __slots__ = ("folded", "lo", "start", "window")
+
+    def __init__(self, folded: FoldedView, start: int) -> None:
+        self.folded, self.start = folded, start
+        self.lo = max(0, start - 40)
+        self.window = folded[self.lo : start]
+
+    def __getitem__(self, index: slice) -> str:
+        a, b = index.start, index.stop
+        if index.step is None and a is not None and b == self.start and self.lo <= a <= b:
+            return self.window[a - self.lo :]
+        return self.folded[index]
+
+
+def _type_word_before(folded_view: FoldedView | _FoldedBefore, start: int) -> tuple[str | None, int]:
     """The type word that introduces a notation at ``start``, and where it begins."""
     window_start = max(0, start - 40)
     window = folded_view[window_start:start]
     m = _TYPE_TAIL.search(window)
     cut = m.start() if m else len(window)
     head = window[:cut]
+    if not head.endswith(_TYPE_WORD_ENDINGS):
+        return None, start  # most numbers: no type word at all, so skip the loop
     for word in TYPE_WORDS:
         if head.endswith(word) and (len(head) == len(word) or not head[-len(word) - 1].isalnum()):
             return TYPE_WORDS[word], window_start + cut - len(word)
@@ -111,15 +137,18 @@ def find_citations(view: CleanText) -> list[Citation]:
     for m in NOTATION.finditer(text):
         printed = m.group("n")
         start, end = m.start("n"), m.end("n")
-        glued = _GLUED_FOOTNOTE.match(re.sub(r"\s+", "", printed))
+        glued = _GLUED_FOOTNOTE.match(_SPACES.sub("", printed))
         if glued:
             printed = glued.group(1)
             end = start + _printed_length(text, start, printed)
         notation = parse(printed)
         if notation is None:
             continue
-        type_word, word_start = _type_word_before(folded, start)
-        if not _is_instrument(notation, type_word, folded, start):
+        # the 40 folded characters before it, folded once for both checks (folding costs
+        # more per character than either check)
+        before = _FoldedBefore(folded, start)
+        type_word, word_start = _type_word_before(before, start)
+        if not _is_instrument(notation, type_word, before, start):
             continue
         orig_start, orig_end = view.original_span(start, end)
         citation = Citation(
@@ -140,7 +169,7 @@ def _printed_length(text: str, start: int, compact: str) -> int:
     return i - start
 
 
-def _is_instrument(n: Notation, type_word: str | None, folded: FoldedView, start: int) -> bool:
+def _is_instrument(n: Notation, type_word: str | None, folded: FoldedView | _FoldedBefore, start: int) -> bool:
     """Reject numbers that look like notations but are not (body names, fragments)."""
     before = folded[max(0, start - 25) : start]
     if type_word is None and _BODY_BEFORE.search(before):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kg.iri import fold
@@ -21,10 +22,27 @@ from kg.iri import fold
 # A page number is a line holding only 1-3 digits (maybe "- 2 -") between blank lines; it is
 # swallowed together with the whitespace around it.
 _PAGE_NUMBER = r"\n[ \t]*(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*(?=\n[ \t]*\n)"
-# The leading lookahead lets the engine skip ordinary characters at once.
 _NOISE = re.compile(
     rf"(?=[\s\\*#])(?:(?P<ws>\s*(?:{_PAGE_NUMBER}\s*)+|\s{{2,}}|[^\S ])|\\(?=[*#_\[\]()])|\*+|(?:(?<=\n)|^)[ \t]*#+[ \t]*)",
 )
+# Where a _NOISE match can start: any whitespace but a plain space, "\\", "*", "#", or a
+# space before whitespace or "#". _NOISE opens with a look-ahead, so `re` tries it at every
+# character; this opens with a character set, which `re` skips to in C, and single spaces
+# between words (most of the text) are not even tried.
+_NOISE_START = re.compile(r"[\s\\*#](?:(?<=[^ ])|(?=[\s#]))")
+
+
+def _noise(text: str) -> Iterator[re.Match[str]]:
+    """``_NOISE.finditer(text)``, trying _NOISE only where _NOISE_START says it may match."""
+    search, match = _NOISE_START.search, _NOISE.match
+    pos = 0
+    while (c := search(text, pos)) is not None:
+        m = match(text, c.start())
+        if m is None:
+            pos = c.start() + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 class FoldedView:
@@ -92,7 +110,7 @@ def clean(text: str) -> CleanText:
     origins: list[int] = []
     view_len = 0
     pos = 0
-    for m in _NOISE.finditer(text):
+    for m in _noise(text):
         start = m.start()
         if start > pos:
             parts.append(text[pos:start])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from kg.dates import parse_date
 from kg.iri import fold
@@ -112,7 +113,7 @@ def _document_type(head: str) -> str | None:
 
 
 def _province(text: str, place: str | None, provinces: list[str] | None) -> str | None:
-    known = {fold(p): p for p in provinces or []}
+    known = _folded_names(tuple(provinces or ()))
     if place and (not known or fold(place) in known):
         return known.get(fold(place), place)
     counts = Counter(m.group("p") for m in _PROVINCE_MENTION.finditer(text))
@@ -122,6 +123,13 @@ def _province(text: str, place: str | None, provinces: list[str] | None) -> str 
             if not known or fold(candidate) in known:
                 return known.get(fold(candidate), candidate)
     return None
+
+
+@lru_cache(maxsize=8)
+def _folded_names(names: tuple[str, ...]) -> dict[str, str]:
+    """Folded name → name; every document is read against the same list of provinces.
+    (Callers only read the dict.)"""
+    return {fold(p): p for p in names}
 
 
 def _issuer(text: str, province: str | None) -> tuple[str | None, str | None]:

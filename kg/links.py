@@ -35,16 +35,24 @@ _TRIGGER_END = re.compile(
     r"|can cu|huong dan)"
     r")\s*(?:co hieu qua\s*|nghiem tuc\s*|tot\s*)?(?:cac\s+|mot so\s+(?:dieu|noi dung)\s+cua\s+|noi dung\s+(?:cua\s+)?)?$"
 )
+# Every _TRIGGER_END match holds one of these (written with a plain space there): a gap
+# without any cannot match, and most gaps are ruled out by str's substring search before
+# the pattern is tried at each of their characters.
+_TRIGGER_WORDS = ("thuc hien", "trien khai", "cu the hoa", "quan triet", "gan voi", "can cu", "huong dan")
 # "A theo B" after "thực hiện A": B is what directs A.
 _THEO_END = re.compile(r"\btheo\s*$")
 # "… A, <body> (đã) ban hành B": B was issued to carry out A.
 _ISSUED_END = re.compile(r"\b(?:da\s+)?(?:ban hanh|xay dung)\s*$")
 # What may stand between two targets of one trigger: "và", "," with nothing else.
 _LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:và|cùng|cũng như)?\s*(?:các\s+)?$")
-# Clause ends: a semicolon, or a full stop before a capital/dash (not "TP." nor "1.062").
-_CLAUSE_END = re.compile(  # the lookahead lets the engine skip ordinary characters at once
-    r"(?=[;.:Đ])(?:;|(?<![A-ZĐ]{2})(?<!\d)\.(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\.\s*$"
-    r"|:(?=\s+[A-ZĐÂĂÊÔƠƯ])|(?=\bĐiều\s+\d+\.))"
+# Clause ends: a semicolon, or a full stop before a capital/dash (not "TP." nor "1.062"), or
+# right before "Điều N." (a match of just "Đ": the clause ends where it starts). Every
+# alternative opens with its character and looks behind that, so `re` skips in C to the next
+# ";", ".", ":" or "Đ"; the plain form, opened by a look-ahead, was tried at every character:
+# (?=[;.:Đ])(?:;|(?<![A-ZĐ]{2})(?<!\d)\.(?=…)|\.\s*$|:(?=…)|(?=\bĐiều\s+\d+\.))
+_CLAUSE_END = re.compile(
+    r";|\.(?<![A-ZĐ]{2}\.)(?<!\d\.)(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\.\s*$"
+    r"|:(?=\s+[A-ZĐÂĂÊÔƠƯ])|Đ(?<!\wĐ)(?=iều\s+\d+\.)"
 )
 _REPORT_CODES = {"BC", "TB", None}
 # A capitalised purpose word right before a trigger opens a new sentence ("… Để triển khai").
@@ -66,9 +74,11 @@ def _relation_type(trigger: str) -> str | None:
 def _clauses(view: CleanText) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _CLAUSE_END.finditer(view.text):
-        spans.append((start, m.end()))
-        start = m.end()
+    text = view.text
+    for m in _CLAUSE_END.finditer(text):
+        end = m.start() if text[m.start()] == "Đ" else m.end()
+        spans.append((start, end))
+        start = end
     spans.append((start, len(view.text)))
     return spans
 
@@ -137,7 +147,7 @@ def _links_in_clause(inside, folded, view, c_start, add, own) -> set[str]:  # ty
             continue  # the document's own links are _document_links' business
         gap = folded[a.attrs_end : b.word_start]
         raw_gap = view.text[a.attrs_end : b.word_start]
-        m = _TRIGGER_END.search(gap)
+        m = _TRIGGER_END.search(gap) if any(w in gap for w in _TRIGGER_WORDS) else None
         lead = len(gap) - len(m.group(0)) if m else 0
         if m and lead > 5 and (raw_gap[lead : lead + 1].isupper() or _OPENER_END.search(raw_gap[:lead])):
             m = None  # "… Thực hiện B", "… Để triển khai B": a new sentence, not A's purpose
@@ -164,7 +174,7 @@ def _links_in_clause(inside, folded, view, c_start, add, own) -> set[str]:  # ty
             continue
         # "thực hiện A theo B" and "thực hiện A, … ban hành B (, C …)": B (and C) carry out A.
         before_a = folded[max(c_start, a.word_start - 60) : a.word_start]
-        if _TRIGGER_END.search(before_a) and (
+        if any(w in before_a for w in _TRIGGER_WORDS) and _TRIGGER_END.search(before_a) and (
             _THEO_END.search(gap) or (_ISSUED_END.search(gap) and len(gap) <= 200)
         ):
             add(b.key, a.key, "implements", a.word_start, b.end)

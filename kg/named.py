@@ -23,31 +23,43 @@ from kg.clean import CleanText
 from kg.iri import fold
 from kg.model import Instrument, Span
 
+
+def _words(words: str) -> str:
+    """ "Luật|Bộ luật" as "L(?<!\\wL)uật|B(?<!\\wB)ộ luật": each word checked to start a word
+    (what "\\b" before it said) only after its first letter. A pattern whose alternatives
+    open with plain letters is one `re` skips through in C to the next such letter; opened
+    with a look-ahead and "\\b", it was tried at every character of the text."""
+    return "|".join(f"{re.escape(w[0])}(?<!\\w{re.escape(w[0])}){w[1:]}" for w in words.split("|"))
+
+
 _LAW = re.compile(
-    r"(?=[LBP])\b(?P<word>Luật|Bộ luật|Pháp lệnh)\s+(?P<name>(?:[A-ZĐ][\wÀ-ỹđĐ]*|sửa đổi)(?:(?:,\s+(?=[a-zà-ỹđ])|\s+)(?!(?:năm|ngày|của|và|được|đã|cho|tại|với|trên|theo|số|về|tới|đến|trong|kết|phổ|tuyên|nhằm|bằng|qua|để|đối|một|các|những|thì|là|có|gắn|khi|nay|này|mới|hiện)\b)[\wÀ-ỹđĐ][\wÀ-ỹđĐ/]*){0,10})"
+    rf"(?P<word>{_words('Luật|Bộ luật|Pháp lệnh')})"
+    r"\s+(?P<name>(?:[A-ZĐ][\wÀ-ỹđĐ]*|sửa đổi)(?:(?:,\s+(?=[a-zà-ỹđ])|\s+)(?!(?:năm|ngày|của|và|được|đã|cho|tại|với|trên|theo|số|về|tới|đến|trong|kết|phổ|tuyên|nhằm|bằng|qua|để|đối|một|các|những|thì|là|có|gắn|khi|nay|này|mới|hiện)\b)[\wÀ-ỹđĐ][\wÀ-ỹđĐ/]*){0,10})"
 )
 # "Đề án 06", "Chương trình 135", "Nghị quyết liên tịch số 03": a type word and a bare number.
 _NUMBERED_NAME = re.compile(
-    r"(?=[ĐCDNTKQ])\b(?P<word>Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch)\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/-]|[.,]\d|\s?[-/]\s?[A-ZĐ\d])"
+    rf"(?P<word>{_words('Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch')})"
+    r"\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/-]|[.,]\d|\s?[-/]\s?[A-ZĐ\d])"
 )
 # A programme or scheme by its title: "Chương trình phòng, chống ma túy đến năm 2020",
 # "Đề án đảm bảo an ninh trật tự trên địa bàn tỉnh …", "Dự án “Xây dựng xã … không ma túy”".
 # The capitalised type word is what marks a title; "các chương trình" in lower case is not one.
 _TITLED = re.compile(
-    r"(?=[CĐD])\b(?P<word>Chương trình|Đề án|Dự án|Chiến lược)\s+"
+    rf"(?P<word>{_words('Chương trình|Đề án|Dự án|Chiến lược')})\s+"
     r"(?!số\b|hành động\b|phối hợp\b|\d|này\b|nêu\b|trên\b|đó\b|của\b|về\b|do\b|trong\b|cho\b)"
     r"(?P<name>“[^”\n]{3,150}”|\"[^\"\n]{3,150}\"|[a-zà-ỹđ][^.;:()“”\"\n]{8,160}?)"
     r"(?=\s*[.;:()]|\s+(?:của|do|đã|được|nhằm|với|cho|tại|theo|và (?:Chương trình|Đề án|Dự án))\b"
     r"|,\s+(?!chống\b)|\s*$)"
 )
 _TITLED_ALIASED = re.compile(
-    r"(?=[CĐD])\b(?P<title>(?P<word>Chương trình|Đề án|Dự án) [a-zà-ỹđ][^.;:()\n]{3,160}?)"
+    rf"(?P<title>(?P<word>{_words('Chương trình|Đề án|Dự án')}) [a-zà-ỹđ][^.;:()\n]{{3,160}}?)"
     r"\s*\((?P<short>(?:Đề án|Chương trình|Dự án) \d{1,4})\)"
 )
 _SUBJECT_BEFORE = re.compile(r"\bvề\s$")
 _SHORT_NAME_AFTER = re.compile(r"\s*\(((?:Đề án|Chương trình|Dự án) \d{1,4})\)")
 _ANAPHOR = re.compile(
-    r"(?=[KCNQTH])\b(?P<word>Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn)\s+(?:nêu trên|trên|này|đó)\b"
+    rf"(?P<word>{_words('Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn')})"
+    r"\s+(?:nêu trên|trên|này|đó)\b"
 )
 _TYPE_OF_WORD = {"Bộ luật": "Bộ luật", "Luật": "Luật", "Pháp lệnh": "Pháp lệnh"}
 _STOP_TAIL = re.compile(r"(?:\s+(?:và|các|của|số|năm|về|cho|tại|thì|là|có|đã|đang))+$")

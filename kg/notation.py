@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Type codes as printed in notations → Vietnamese type label. Several codes share a label
 # (QĐ is Quyết định for the State and for the Party; QyĐ is the Party's Quy định).
@@ -170,27 +171,37 @@ class Notation:
         return self.number.lstrip("0") + "|" + "|".join(_upper(s) for s in self.segments)
 
 
+_SPACES = re.compile(r"\s+")
+_LETTERS = re.compile(r"[A-ZĐa-zđ]+")
+_NUMBER_HEAD = re.compile(r"(\d{1,5})([-/])(.*)$")
+_YEAR_HEAD = re.compile(r"((?:19|20)\d{2})/(.*)$")
+_SEGMENT_SEP = re.compile(r"[-/]")
+
+
+@lru_cache(maxsize=8192)
 def canonical(printed: str) -> str:
-    """Remove whitespace and repair upper-cased mixed-case codes ("CT-TTG" → "CT-TTg")."""
-    text = re.sub(r"\s+", "", printed)
-    return re.sub(r"[A-ZĐa-zđ]+", lambda m: _MIXED_CASE.get(m.group(0), m.group(0)), text)
+    """Remove whitespace and repair upper-cased mixed-case codes ("CT-TTG" → "CT-TTg").
+    Cached, like :func:`parse`: every stage asks again about the same few notations."""
+    text = _SPACES.sub("", printed)
+    return _LETTERS.sub(lambda m: _MIXED_CASE.get(m.group(0), m.group(0)), text)
 
 
 _MIXED_CASE = {"TTG": "TTg", "CTR": "CTr", "THU": "ThU", "QYĐ": "QyĐ", "CTRPH": "CTrPH"}
 
 
+@lru_cache(maxsize=8192)
 def parse(printed: str) -> Notation | None:
     """Split a printed notation; ``None`` when it is not one (no code at all)."""
     text = canonical(printed)
-    m = re.match(r"(\d{1,5})([-/])(.*)$", text)
+    m = _NUMBER_HEAD.match(text)
     if not m or "/" not in text:
         return None  # every family has a "/": "1112-QĐ-BCA" is a misprint we cannot place
     number, rest = m.group(1), m.group(3)
     year = None
-    ym = re.match(r"((?:19|20)\d{2})/(.*)$", rest)
+    ym = _YEAR_HEAD.match(rest)
     if ym:
         year, rest = int(ym.group(1)), ym.group(2)
-    segments = tuple(s for s in re.split(r"[-/]", rest) if s)
+    segments = tuple(s for s in _SEGMENT_SEP.split(rest) if s)
     if not segments or not all(_SEGMENT.fullmatch(s) for s in segments):
         return None
     type_code = None
@@ -243,6 +254,7 @@ def local_issuer_stem(n: Notation) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def well_formedness(n: Notation) -> int:
     """How closely a printed form follows its family's convention (higher is better).
 

@@ -275,7 +275,9 @@ _PERIOD = re.compile(
 # Every period phrase holds a year or "tháng … năm"; the period pattern is only tried in a
 # short window before such an anchor (found by a pattern `re` scans for fast) instead of at
 # every position of the text.
-_PERIOD_ANCHOR = re.compile(r"[0-9](?<![0-9][0-9])[0-9]{3}(?![0-9])|[Tt]háng (?:đầu |cuối )?năm")
+# (the plain form "[0-9](?<![0-9][0-9])[0-9]{3}(?![0-9])|[Tt]háng (?:đầu |cuối )?năm", opened
+# with one character set that the branches look back at: `re` skips to such a character in C)
+_PERIOD_ANCHOR = re.compile(r"[0-9Tt](?:(?<=[0-9])(?<![0-9][0-9])[0-9]{3}(?![0-9])|(?<=[Tt])háng (?:đầu |cuối )?năm)")
 _PERIOD_REACH = 48  # the longest period phrase before its anchor's end
 # a comparison ("so với năm 2019") or a horizon ("tầm nhìn đến năm 2030") is no period of results
 _COMPARISON_BEFORE = re.compile(r"(?:so với|cùng kỳ|hơn|kỳ trước|(?:tầm nhìn|định hướng)(?: đến| tới)?)[ ]?$", re.IGNORECASE)

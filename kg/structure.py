@@ -174,6 +174,23 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
     return View("".join(parts), tuple(vpos), tuple(opos), tuple(jumps))
 
 
+def _after_newline(rx: re.Pattern[str]) -> re.Pattern[str]:
+    """A "(?m)^…" pattern as "\n…": `re` finds that by its literal first character, where
+    "^" made it try every position of the text."""
+    assert rx.pattern.startswith("(?m)^")
+    return re.compile("(?m)\n(?:" + rx.pattern[len("(?m)^") :].replace("|^", "|") + ")")
+
+
+def _line_matches(rx: re.Pattern[str], nl: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``list(rx.finditer(text))`` for a pattern anchored at line starts whose matches are
+    never empty and never hold a line break (so no line start is skipped): the line starts
+    ``nl`` (:func:`_after_newline` of ``rx``) finds, matched again with ``rx`` so that the
+    caller gets the very matches ``rx`` gives."""
+    first = rx.match(text)
+    match = rx.match
+    return ([first] if first else []) + [match(text, h.start() + 1) for h in nl.finditer(text)]  # type: ignore[misc]
+
+
 # --------------------------------------------------------------------------------------------
 # Page numbers and footnotes
 # --------------------------------------------------------------------------------------------
@@ -181,6 +198,9 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
 _PAGE_NUMBER = re.compile(
     r"(?m)^[ \t]*(?:-[ \t]*|[Tt]rang[ \t]+)?\d{1,3}(?:[ \t]*-)?[ \t]*(?=\n[ \t]*\n|\n?\Z)"
 )
+
+
+_PAGE_NUMBER_NL = _after_newline(_PAGE_NUMBER)
 
 
 def page_number_spans(text: str) -> list[tuple[int, int]]:
@@ -194,7 +214,7 @@ def _page_number_spans(text: str) -> tuple[tuple[int, int], ...]:
     A footnote line also starts with a number but carries text after it, so it never matches.
     """
     spans = []
-    for m in _PAGE_NUMBER.finditer(text):
+    for m in _line_matches(_PAGE_NUMBER, _PAGE_NUMBER_NL, text):
         prev = text.rfind("\n", 0, m.start())
         # the previous line must be blank or absent: a number alone at the end of a wrapped
         # sentence line sits right after text
@@ -230,6 +250,9 @@ _MD_FOOTNOTE = re.compile(
 )
 
 
+_MD_FOOTNOTE_NL = _after_newline(_MD_FOOTNOTE)
+
+
 def footnote_block_spans(text: str) -> list[tuple[int, int]]:
     return list(_footnote_block_spans(text))
 
@@ -247,7 +270,7 @@ def _footnote_block_spans(text: str) -> tuple[tuple[int, int], ...]:
         end = e.start() if e else len(text)
         if end > m.start() + 1:
             spans.append((m.start() + 1, end))
-    for m in _MD_FOOTNOTE.finditer(text):
+    for m in _line_matches(_MD_FOOTNOTE, _MD_FOOTNOTE_NL, text):
         end = text.find("\n", m.end())
         end = len(text) if end < 0 else end
         spans.append((m.start(), end))
@@ -446,6 +469,8 @@ _LABEL = re.compile(
     r"|(?P<bullet>[-+•–]|\\\*|\*)(?=[ \t]))"
 )
 _HEADING_LINE = re.compile(r"(?m)^[ \t]*(?P<hashes>#{1,6})[ \t]+(?P<h>\S.*)$|^[ \t]*\*\*(?P<b>[^*\n]{3,})\*\*[ \t]*$")
+_LABEL_NL = _after_newline(_LABEL)
+_HEADING_LINE_NL = _after_newline(_HEADING_LINE)
 _BULLET_RANK = {"-": 7, "–": 7, "•": 7, "+": 8, "*": 9, "\\*": 9}
 _MARKUP = re.compile(r"\\|\*|#|</?sup>")
 
@@ -466,7 +491,10 @@ def _rank(m: re.Match[str]) -> tuple[int, str, str]:
 def _label_matches(text: str) -> tuple[tuple[re.Match[str], ...], tuple[re.Match[str], ...]]:
     """Item labels and heading lines of ``text``, found once for :func:`segment` and
     :func:`boundary_offsets`."""
-    return tuple(_LABEL.finditer(text)), tuple(_HEADING_LINE.finditer(text))
+    return (
+        tuple(_line_matches(_LABEL, _LABEL_NL, text)),
+        tuple(_line_matches(_HEADING_LINE, _HEADING_LINE_NL, text)),
+    )
 
 
 def _line_end(text: str, pos: int) -> int:

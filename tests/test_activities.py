@@ -439,3 +439,13 @@ def test_flags_in_spans_agree_with_in_spans() -> None:
     starts = [a for a, _ in spans]
     positions = list(range(0, 40))
     assert _flags_in_spans(spans, starts, positions) == [_in_spans(spans, starts, p) for p in positions]
+
+
+def test_spaced_find_finds_where_the_spaced_pattern_starts() -> None:
+    pieces = ["12", "/", "KH", "-", "UBND", " ", "\n", "  ", "x", "12/KH-UBND", "1 2/KH", "Kế hoạch"]
+    rng = random.Random(5)
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        word = "".join(rng.choice(pieces[:5]) for _ in range(rng.randint(1, 4)))
+        m = re.search(r"\s*".join(map(re.escape, word)), text)
+        assert A._spaced_find(text, word) == (m.start() if m else -1), (text, word)

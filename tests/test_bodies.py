@@ -141,3 +141,22 @@ def test_folding_does_not_invent_unit_words() -> None:
     assert _found("Hội Phụ nữ quán triệt nghị quyết") == []
     assert _found("lực lượng Công an - Quân sự - Biên phòng") == []
     assert resolve_body("Cong an tinh", **LC).name == "Công an tỉnh Lai Châu"
+
+
+def test_aliases_ruled_out_by_their_first_letter_could_not_match() -> None:
+    """_match_whole skips an alias whose pattern opens with another letter than the view:
+    that is sound only if every such pattern really needs that letter first."""
+    from kg.bodies import _aliases_by_first
+
+    for alias, first in _aliases_by_first():
+        if first:
+            assert alias.regex.pattern.split(")", 1)[1].startswith(first)
+            assert alias.regex.match("x" if first != "x" else "y") is None
+    names = ["Công an tỉnh", "UBND tỉnh", "Sở Tư pháp", "CAT", "Ban Chỉ đạo 138", "Tỉnh đoàn", "Huyện ủy", "Bộ Công an"]
+    for name in names:
+        from kg.bodies import _view
+
+        views = {False: _view(name, lower=True), True: _view(name, lower=False)}
+        every = [a for a, _ in _aliases_by_first() if a.regex.match(views[a.case_sensitive])]
+        kept = [a for a, f in _aliases_by_first() if (not f or views[a.case_sensitive][:1] == f) and a.regex.match(views[a.case_sensitive])]
+        assert kept == every, name

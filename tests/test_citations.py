@@ -159,3 +159,51 @@ def test_titled_programmes_and_their_short_names() -> None:
     assert len(named["name:de an 245"].mentions) == 2
     assert "Chương trình phòng, chống ma túy đến năm 2020" in {i.name for i in named.values()}
     assert not any("Chiến lược" in (i.name or "") for i in named.values())  # a subject, not a citation
+
+
+def _scrambled(seed: int, pieces: list[str], n: int = 3000, most: int = 14) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, most))) for _ in range(n)]
+
+
+def test_fast_notation_pattern_finds_what_the_plain_one_finds() -> None:
+    import re
+
+    from kg.citations import _SEG, _SEP, NOTATION
+
+    plain = re.compile(
+        rf"(?=\d)(?<![\w./-])(?P<n>\d{{1,5}}(?:{_SEP}(?:19|20)\d{{2}})?{_SEP}{_SEG}(?:{_SEP}{_SEG})*)(?![0-9A-Za-zÀ-ỹĐđ/])"
+    )
+    pieces = ["1", "12", "/", "-", " ", "CT", "TW", "a", ".", "2020", "Đ", "x1", "\n", "/ ", " -", "QĐ", "á", "٣"]
+    for text in _scrambled(1, pieces):
+        assert [m.span("n") for m in NOTATION.finditer(text)] == [m.span("n") for m in plain.finditer(text)], text
+
+
+def test_fast_noise_scan_finds_what_the_plain_pattern_finds() -> None:
+    from kg.clean import _NOISE, _noise
+
+    pieces = [" ", "  ", "\n", "\n\n", "\t", "\\*", "\\", "*", "**", "#", "## ", " #", "\n12\n\n", "\n- 3 -\n \n", "a", "Bộ"]
+    for text in _scrambled(2, pieces):
+        assert [m.span() for m in _noise(text)] == [m.span() for m in _NOISE.finditer(text)], text
+
+
+def test_fast_named_patterns_find_what_the_plain_ones_find() -> None:
+    import re
+
+    from kg import named as N
+
+    def plain(rx: re.Pattern[str]) -> re.Pattern[str]:
+        """The pattern as first written: the type words after "(?=[…])\\b", not letter by letter."""
+        src = re.sub(r"(\w)\(\?<!\\w\1\)", r"\1", rx.pattern)
+        return re.compile(r"(?=[A-ZĐ])\b" + src)
+
+    pieces = ["Luật ", "Bộ luật ", "xLuật ", "Đề án ", "_Đề án ", "1Chỉ thị ", "Kế hoạch này", "Chương trình phòng chống ma túy. ",
+              "(Đề án 06)", "số ", "06 ", "Nghị quyết trên ", "aKế hoạch nêu trên", "Phòng", "\n", " ", "Sửa ", "Pháp lệnh ",
+              "Chiến lược ", "liên tịch "]
+    patterns = [N._LAW, N._NUMBERED_NAME, N._TITLED_ALIASED, N._TITLED, N._ANAPHOR]
+    for text in _scrambled(3, pieces, 1500, 12):
+        for rx in patterns:
+            got = [(m.span(), m.groupdict()) for m in rx.finditer(text)]
+            assert got == [(m.span(), m.groupdict()) for m in plain(rx).finditer(text)], (rx.pattern[:30], text)

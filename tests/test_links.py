@@ -95,3 +95,23 @@ def test_a_plan_titled_after_what_it_implements() -> None:
 def test_a_report_titled_as_a_review() -> None:
     text = "BÁO CÁO\nTổng kết 10 năm thực hiện Chỉ thị số 48-CT/TW ngày 22/10/2010 của Bộ Chính trị\nI. TÌNH HÌNH"
     assert ("#document", "48-CT/TW", "reviews") in links(text)
+
+
+def test_fast_clause_ends_are_where_the_plain_pattern_puts_them() -> None:
+    import random
+    import re
+
+    from kg.clean import clean
+    from kg.links import _clauses
+
+    plain = re.compile(
+        r"(?=[;.:Đ])(?:;|(?<![A-ZĐ]{2})(?<!\d)\.(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\.\s*$"
+        r"|:(?=\s+[A-ZĐÂĂÊÔƠƯ])|(?=\bĐiều\s+\d+\.))"
+    )
+    pieces = [";", ".", ":", " ", "Đ", "Điều 5.", "Điều", "AB.", "1.", "x", " A", " (1) B", "aĐiều 3.", "ĐĐ", "Đ."]
+    rng = random.Random(4)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        view = clean(text)
+        ends = [m.end() for m in plain.finditer(view.text)]
+        assert [b for _, b in _clauses(view)] == [*ends, len(view.text)], text

@@ -250,3 +250,16 @@ def test_national_starts_agree_with_the_plain_pattern() -> None:
     )
     assert _national_starts(vt) == [m.start() for m in _NATIONAL.finditer(vt)]
     assert len(_national_starts(vt)) == 7
+
+
+def test_fast_period_anchor_finds_what_the_plain_pattern_finds() -> None:
+    import random
+
+    from kg.observations import _PERIOD_ANCHOR
+
+    plain = re.compile(r"[0-9](?<![0-9][0-9])[0-9]{3}(?![0-9])|[Tt]háng (?:đầu |cuối )?năm")
+    pieces = ["2024", "12345", "1", " ", "tháng năm", "Tháng đầu năm", "tháng cuối năm", "tháng", "x", "T"]
+    rng = random.Random(6)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert [m.span() for m in _PERIOD_ANCHOR.finditer(text)] == [m.span() for m in plain.finditer(text)], text

@@ -120,3 +120,20 @@ def test_marker_candidates_for_needed_numbers_are_the_plain_ones() -> None:
     fast = _marker_candidates(text, [], needed)
     assert fast == {k: v for k, v in plain.items() if k in needed}
     assert set(fast) >= {"1", "2", "3", "5", "6", "7"}
+
+
+def test_line_start_patterns_found_after_newlines_match_the_plain_scan() -> None:
+    import random
+
+    from kg import structure as S
+
+    pieces = ["\n", "\n\n", " ", "\t", "1. ", "I. ", "a) ", "- ", "+ ", "* ", "\\* ", "## ", "**Tiêu đề**", "¹ ", "<sup>2</sup> ",
+              "[^3]: ", "12", "- 4 -", "Trang 5", "x", "Văn bản", ":"]
+    rng = random.Random(7)
+    pairs = [(S._LABEL, S._LABEL_NL), (S._HEADING_LINE, S._HEADING_LINE_NL), (S._PAGE_NUMBER, S._PAGE_NUMBER_NL),
+             (S._MD_FOOTNOTE, S._MD_FOOTNOTE_NL)]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        for rx, nl in pairs:
+            got = [(m.span(), m.groupdict()) for m in S._line_matches(rx, nl, text)]
+            assert got == [(m.span(), m.groupdict()) for m in rx.finditer(text)], (rx.pattern[:20], text)
