@@ -12,7 +12,15 @@ Why bind values as RDF terms and never format user text into SPARQL: a notation,
 an IRI typed by a user may hold quotes, ``>``, ``}``, ``#`` or newlines. Values become
 pyoxigraph terms (whose constructors validate IRIs and whose serialisation escapes literals),
 and every store receives them as a ``VALUES`` block built from those escaped terms, placed
-first in the query so the engine starts from the bound values.
+first in the query's WHERE group and in each sub-SELECT that mentions the parameter, so the
+engine starts from the bound values.
+
+How the files are written, for speed on large stores (see each file's comment): the core rows
+are found first, made distinct in a sub-SELECT anchored on a parameter, and only then is each
+value (label, notation, quote) fetched by an OPTIONAL of one pattern on an always-bound
+variable, which engines run as a look-up per row. A fact repeated in many document graphs
+matches once per graph in a union default graph, so repeated values are read through ``p|p``
+(a path, whose answers come back distinct) instead of multiplying the rows.
 """
 
 from __future__ import annotations
@@ -26,12 +34,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyoxigraph as ox
-import rdflib
-from rdflib.term import BNode, Node, URIRef
-from rdflib.term import Literal as RdfLiteral
 
 from kg.errors import KGError
-from kg.store import QueryResult, Store
+from kg.store import QueryResult, Store, materialise
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -40,7 +45,17 @@ ParamKind = Literal["iri", "literal", "integer"]
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<kind>iri|literal|integer)(?P<opt>\??)\s*(?P<doc>.*)$")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_SUBQUERY = re.compile(r"\{\s*SELECT\b", re.IGNORECASE)
+_SELECT_GROUP = re.compile(r"\bSELECT\b[^{]*\{", re.IGNORECASE)
+_FORM_GROUP = re.compile(r"\b(?:SELECT|ASK)\b[^{]*\{", re.IGNORECASE)
+# Strings, IRIs and comments, whose braces, keywords and "?x" are not syntax.
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>"
+    r"|#[^\n]*"
+)
 _MAX_VALUE = 2000  # longer than any notation, name or IRI a user can mean
 
 
@@ -95,10 +110,6 @@ def parse_named_query(name: str, text: str) -> NamedQuery:
             params.append(
                 Param(pm["name"], pm["kind"], pm["doc"].strip(), required=not pm["opt"])  # type: ignore[arg-type]
             )
-    if params and _SUBQUERY.search(_strip_comments(text)):
-        # Substitution (and a VALUES block at the top) do not reach inside a sub-SELECT, so a
-        # parameter used there would leave that part unanchored or unbound.
-        raise KGError(f"queries/{name}.rq: a parameterised query may not use sub-SELECTs")
     return NamedQuery(name, title, description, text, tuple(params))
 
 
@@ -167,26 +178,84 @@ def bind(query: NamedQuery, values: Mapping[str, Any]) -> dict[str, ox.NamedNode
 
 
 def inline_values(text: str, terms: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """The query with a ``VALUES`` block at the top of its first WHERE group.
+    """The query with ``VALUES`` blocks at the top of its WHERE group and of each sub-SELECT.
 
     For stores without out-of-band substitution. Safe because every value is a validated
-    pyoxigraph term whose ``str()`` is its escaped N-Triples form. Placing the block first
-    keeps the query anchored on the bound values.
+    pyoxigraph term whose ``str()`` is its escaped N-Triples form. Why a block per sub-SELECT:
+    a sub-SELECT is evaluated on its own, before the outer join, so a binding placed only in
+    the outer group would leave it unanchored (computed for every directive, then joined).
+    Each sub-SELECT gets the parameters it mentions and the outer group all of them, which is
+    what substituting the value for the variable everywhere means. First in its group, a
+    block is where the engine starts planning from.
     """
     if not terms:
         return text
-    names = sorted(terms)
-    block = "VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-    block += " ".join(str(terms[n]) for n in names) + ") }\n"
-    match = _WHERE.search(_strip_comments(text))
-    if match is None:
+    masked = _mask(text)
+    outer = _outer_group(masked)
+    if outer is None:
         raise KGError("named query has no WHERE clause to bind parameters into")
-    return text[: match.end()] + "\n  " + block + text[match.end() :]
+    inserts = {outer: _values_block(terms)}
+    for start in _subselect_groups(masked):
+        body = masked[start : _matching_brace(masked, start)]
+        mentioned = {n: t for n, t in terms.items() if re.search(rf"[?$]{n}\b", body)}
+        if mentioned:
+            inserts[start] = _values_block(mentioned)
+    out = text
+    for start in sorted(inserts, reverse=True):  # from the end, so earlier offsets still hold
+        out = out[: start + 1] + "\n  " + inserts[start] + out[start + 1 :]
+    return out
 
 
-def _strip_comments(text: str) -> str:
-    """Comments blanked to spaces (same length), so offsets found in it hold in ``text``."""
-    return re.sub(r"(?m)^\s*#.*$", lambda m: " " * len(m.group(0)), text)
+def _values_block(terms: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    names = sorted(terms)
+    return (
+        "VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
+        + " ".join(str(terms[n]) for n in names) + ") }\n"
+    )
+
+
+def _mask(text: str) -> str:
+    """``text`` with strings, IRIs and comments blanked (same length, newlines kept).
+
+    Why: braces, keywords and ``?x`` inside them are not syntax, and offsets found in the
+    masked text must hold in ``text``.
+    """
+    return _OPAQUE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def _depths(masked: str) -> list[int]:
+    """The brace depth at each character (before it)."""
+    out, depth = [], 0
+    for ch in masked:
+        out.append(depth)
+        depth += (ch == "{") - (ch == "}")
+    return out
+
+
+def _matching_brace(masked: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(masked)):
+        depth += (masked[i] == "{") - (masked[i] == "}")
+        if depth == 0:
+            return i
+    raise KGError("named query has an unbalanced '{'")
+
+
+def _outer_group(masked: str) -> int | None:
+    """Offset of the ``{`` opening the query's WHERE group (the keyword may be left out after
+    SELECT and ASK; CONSTRUCT's template comes before it)."""
+    depths = _depths(masked)
+    for m in _WHERE.finditer(masked):
+        if depths[m.start()] == 0:
+            return m.end() - 1
+    m = _FORM_GROUP.search(masked)
+    return m.end() - 1 if m and depths[m.start()] == 0 else None
+
+
+def _subselect_groups(masked: str) -> list[int]:
+    """Offsets of the ``{`` opening each sub-SELECT's WHERE group."""
+    depths = _depths(masked)
+    return [m.end() - 1 for m in _SELECT_GROUP.finditer(masked) if depths[m.start()] > 0]
 
 
 # --------------------------------------------------------------------------- running
@@ -210,36 +279,6 @@ def run(store: Store, query: NamedQuery, values: Mapping[str, Any] | None = None
 
 def run_named(store: Store, name: str, values: Mapping[str, Any] | None = None) -> QueryResult:
     return run(store, get_query(name), values)
-
-
-def ox_to_rdflib(term: Any) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return RdfLiteral(term.value, lang=term.language)
-        if term.datatype.value == XSD + "string":
-            return RdfLiteral(term.value)
-        return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
-    return RdfLiteral(str(term))
-
-
-def materialise(result: Any) -> QueryResult:
-    """Copy a pyoxigraph result into the backend-neutral :class:`QueryResult`."""
-    if isinstance(result, ox.QueryBoolean):
-        return QueryResult("ask", boolean=bool(result))
-    if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        rows = [{n: ox_to_rdflib(sol[n]) for n in names} for sol in result]
-        return QueryResult("select", variables=names, rows=rows)
-    graph = rdflib.Graph()
-    for t in result:
-        graph.add((ox_to_rdflib(t.subject), ox_to_rdflib(t.predicate), ox_to_rdflib(t.object)))
-    return QueryResult("graph", graph=graph)
 
 
 def select_plain(store: Store, sparql: str, *, union: bool = True) -> list[dict[str, str | None]]:

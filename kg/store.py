@@ -520,3 +520,6 @@ def open_store(spec: str | None = None, *, read_only: bool = False) -> Store:
 
         return SparqlStore(location, read_only=read_only)
     return OxigraphStore(location, read_only=read_only)
+
+
+materialise = _materialise  # public: kg.queries copies its results out the same way
