@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -349,7 +349,7 @@ class _Event(NamedTuple):  # a tuple: there are many, and a frozen dataclass is 
     key: str = ""
 
 
-@dataclass
+@dataclass(slots=True)  # thousands per document: slots make them cheaper to build and read
 class _Unit:
     start: int
     end: int
@@ -358,10 +358,6 @@ class _Unit:
     events: list[_Event] = field(default_factory=list)
     classes: dict[int, str] = field(default_factory=dict)  # mention index in events → class
     desc: list[tuple[int, int, int]] = field(default_factory=list)  # description regions, owner
-    verb: _Event | None = None
-    agent: str | None = None
-    explicit: bool = False
-    drivers: list[str] = field(default_factory=list)
     lead_pos: int = -1  # where the clause starts without its label (see _lead_text), once known
 
 
@@ -492,6 +488,9 @@ def _split_at(units: list[_Unit], cuts: Sequence[int]) -> list[_Unit]:
     out = []
     for u in units:
         i = bisect_right(cuts, u.start)
+        if i == len(cuts) or cuts[i] >= u.end:
+            out.append(u)  # no cut inside (most sentences): the unit as it is
+            continue
         start = u.start
         while i < len(cuts) and cuts[i] < u.end:
             if cuts[i] > start:
@@ -637,7 +636,9 @@ def _classify(text: str, unit: _Unit, memo: dict[int, bool], listing: bool = Fal
         clean = False
         if k in ("trig", "issue"):
             mode = k
-        elif k == "verb" and not _is_noun_use(text, e, memo):
+        elif k == "verb" and mode is not None and mode != "verb" and not _is_noun_use(text, e, memo):
+            # a verb ends a trigger's or an issuing verb's reach; after none or another
+            # verb, "verb" classifies like no mode at all, so the noun check is not needed
             mode = "verb"
     close(unit.end)
 
@@ -649,7 +650,35 @@ def _in_desc(unit: _Unit, pos: int) -> bool:
 def _main_verb(text: str, unit: _Unit, memo: dict[int, bool]) -> _Event | None:
     """The clause's predicate: its first verb outside instrument descriptions; a leading
     "Thực hiện X, …" gives way to the verb after it."""
-    verbs = []
+    verbs = _predicates(text, unit, memo)  # lazily: the first one is usually the answer
+    first = next(verbs, None)
+    if first is None:
+        return None
+    lead_text, lead_pos = _lead_text(text, unit)
+    if first.start - lead_pos < 3 and _folded_words(text[first.start : first.end]) in ("de nghi", "yeu cau"):
+        second = next(verbs, None)
+        if second is not None:
+            return second  # "Đề nghị Ủy ban MTTQ tỉnh … tăng cường vận động": the addressee acts
+    lead = _LEAD_TRIGGER.match(lead_text)
+    if lead and first.kind == "trig":
+        mentions = [e for e in unit.events if e.kind == "mention"]
+        if mentions:
+            comma = text.find(",", mentions[0].end, unit.end)
+            if comma >= 0:
+                if first.start > comma:
+                    return first
+                for v in verbs:  # the first verb after the comma
+                    if v.start > comma:
+                        return v
+    return first
+
+
+_NOT_PREDICATES = ("theo", "thuc", "can cu", "gan voi", "tren co so")
+
+
+def _predicates(text: str, unit: _Unit, memo: dict[int, bool]) -> Iterator[_Event]:
+    """The clause's verbs, triggers and issuing verbs that can be its predicate, in order:
+    outside instrument descriptions, not used as nouns, not a bare "theo" …"""
     desc = unit.desc
     for e in unit.events:  # (the helpers inlined: this runs for every event of every clause)
         if e.kind not in ("verb", "trig", "issue"):
@@ -660,23 +689,8 @@ def _main_verb(text: str, unit: _Unit, memo: dict[int, bool]) -> _Event | None:
         noun = memo.get(at)
         if noun is None:
             noun = memo[at] = _noun_use(text, at)
-        if not noun and _folded_words(text[at : e.end]) not in ("theo", "thuc", "can cu", "gan voi", "tren co so"):
-            verbs.append(e)
-    if not verbs:
-        return None
-    first = verbs[0]
-    lead_text, lead_pos = _lead_text(text, unit)
-    if first.start - lead_pos < 3 and _folded_words(text[first.start : first.end]) in ("de nghi", "yeu cau") and len(verbs) > 1:
-        return verbs[1]  # "Đề nghị Ủy ban MTTQ tỉnh … tăng cường vận động": the addressee acts
-    lead = _LEAD_TRIGGER.match(lead_text)
-    if lead and first.kind == "trig":
-        mentions = [e for e in unit.events if e.kind == "mention"]
-        if mentions:
-            comma = text.find(",", mentions[0].end, unit.end)
-            later = [v for v in verbs if comma >= 0 and v.start > comma]
-            if later:
-                return later[0]
-    return first
+        if not noun and _folded_words(text[at : e.end]) not in _NOT_PREDICATES:
+            yield e
 
 
 @lru_cache(maxsize=4096)
@@ -753,14 +767,14 @@ def _subject_name(prefix: str) -> tuple[str, bool] | None:
         return None
     if not _BODY_HEAD.match(p):
         return None
-    from kg.bodies import find_bodies
+    from kg.bodies import first_body
 
     p = _ADDRESSEE.sub("", p)
     if _COLLECTIVE.match(p):  # "các lực lượng chức năng", "Các sở, ngành": as written
         return (p, True) if len(p.split()) <= 12 else None
-    found = find_bodies(p)
-    if found and found[0][0] <= 4:
-        return found[0][2], False
+    found = first_body(p, 4)  # the first body kg.bodies.find_bodies finds, if it opens p
+    if found:
+        return found[2], False
     head = _NAME_END.split(p)[0].strip()
     if not head or len(head.split()) > 7:
         return None

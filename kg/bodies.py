@@ -281,16 +281,34 @@ def _aliases_by_first() -> tuple[tuple[_Alias, str], ...]:
     return tuple(out)
 
 
+@cache
+def _alias_index() -> tuple[dict[tuple[bool, str], tuple[int, ...]], tuple[int, ...]]:
+    """Positions in _aliases_by_first() by (case-sensitive, first character), and those of
+    the aliases with no fixed first character: a mention is tried against the few that can
+    match it instead of a loop over all of them."""
+    by_first: dict[tuple[bool, str], list[int]] = {}
+    anywhere: list[int] = []
+    for i, (a, first) in enumerate(_aliases_by_first()):
+        if first:
+            by_first.setdefault((a.case_sensitive, first), []).append(i)
+        else:
+            anywhere.append(i)
+    return {k: tuple(v) for k, v in by_first.items()}, tuple(anywhere)
+
+
 @lru_cache(maxsize=4096)
 def _match_whole_all(text: str) -> tuple[tuple[_Alias, re.Match[str]], ...]:
     """Every alias matching ``text`` from its start, in _aliases() order; the same mention
     is resolved again for every place it is read in."""
     views = {False: _view(text, lower=True), True: _view(text, lower=False)}
-    heads = {k: v[:1] for k, v in views.items()}
+    by_first, anywhere = _alias_index()
+    aliases = _aliases_by_first()
+    # the aliases that may match: those opening with the text's first character (in its
+    # view of their case) and those that may open otherwise, in _aliases() order
+    order = sorted([*by_first.get((False, views[False][:1]), ()), *by_first.get((True, views[True][:1]), ()), *anywhere])
     hits = []
-    for a, first in _aliases_by_first():
-        if first and heads[a.case_sensitive] != first:
-            continue
+    for i in order:
+        a = aliases[i][0]
         m = a.regex.match(views[a.case_sensitive])
         if m and _unit_ok(m, text):
             hits.append((a, m))
@@ -491,13 +509,16 @@ def _by_head() -> dict[str, tuple[_Alias, ...]]:
 _WORD_START = re.compile(r"(?<![^\W_])[^\W\d_]")
 
 
-def _registry_spans(text: str) -> list[tuple[int, int]]:
+def _registry_spans(text: str, until: int | None = None) -> list[tuple[int, int]]:
+    """Registry names and aliases at word starts (up to ``until``, when given)."""
     views = {False: _view(text, lower=True), True: _view(text, lower=False)}
     low = views[False]
     index = _by_head()
     spans = []
     for w in _WORD_START.finditer(text):
         start = w.start()
+        if until is not None and start > until:
+            break
         if not text[start].isupper():
             continue  # names start with a capital; "lực lượng công an tỉnh" is no body
         for a in index.get(low[start : start + 2], ()):
@@ -520,14 +541,17 @@ _GENERIC_HEAD = re.compile(
 )
 
 
-def _generic_spans(text: str) -> list[tuple[int, int]]:
-    """Names the registry lacks, by their head word ("Sở Ngoại vụ", "Ban Chỉ đạo Đề án …").
+def _generic_spans(text: str, until: int | None = None) -> list[tuple[int, int]]:
+    """Names the registry lacks, by their head word ("Sở Ngoại vụ", "Ban Chỉ đạo Đề án …"),
+    starting up to ``until`` when given.
 
     A name runs on to the end of its clause: punctuation, a verb-like stop word ("chủ trì",
     "phối hợp" …), or a unit word with its place ("… thành phố Lai Châu").
     """
     spans = []
     for m in _GENERIC_HEAD.finditer(text):
+        if until is not None and m.start() > until:
+            break
         if not text[m.end()].isupper():
             continue
         pos, words = m.end(), 0
@@ -557,9 +581,25 @@ def find_bodies(text: str) -> list[tuple[int, int, str]]:
     Overlaps resolve to the earliest start, then the longest span; at one start a registry name
     beats a generic guess.
     """
-    registry = _registry_spans(text)
+    return _chosen(text, _registry_spans(text), _generic_spans(text))
+
+
+def first_body(text: str, within: int) -> tuple[int, int, str] | None:
+    """``find_bodies(text)[0]`` when there is one and it starts at or before ``within``, else
+    None: a subject is a body named at the start of its words, and finding every body in
+    them cost most of reading the subject. The first body find_bodies returns is the first
+    candidate (by start, then longest) whose span is not empty once trimmed, so the
+    candidates starting after ``within`` need not be found."""
+    found = _chosen(text, _registry_spans(text, within), _generic_spans(text, within), first=True)
+    return found[0] if found and found[0][0] <= within else None
+
+
+def _chosen(
+    text: str, registry: list[tuple[int, int]], generic_all: list[tuple[int, int]], first: bool = False
+) -> list[tuple[int, int, str]]:
+    """The non-overlapping spans of :func:`find_bodies` (only the first with ``first``)."""
     starts = {s for s, _ in registry}
-    generic = [(s, e) for s, e in _generic_spans(text) if s not in starts]
+    generic = [(s, e) for s, e in generic_all if s not in starts]
     candidates = sorted({*registry, *generic}, key=lambda se: (se[0], -(se[1] - se[0])))
     chosen: list[tuple[int, int]] = []
     for start, end in candidates:
@@ -569,4 +609,6 @@ def find_bodies(text: str) -> list[tuple[int, int, str]]:
         if chosen and start < chosen[-1][1]:
             continue
         chosen.append((start, end))
+        if first:
+            break
     return [(s, e, text[s:e]) for s, e in chosen]

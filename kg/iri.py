@@ -35,6 +35,13 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+# The same mapping as a list indexed by code point, identity where _FOLD has no entry:
+# str.translate looks a character up in either, but a dict raises (and the method catches) a
+# KeyError for every character it does not map, which made folding Vietnamese text, where
+# most characters are unmapped, about three times slower. Code points past the list's end
+# (rare: none in Vietnamese text) raise IndexError, which translate also treats as "keep".
+_FOLD_LIMIT = 0x3000
+_FOLD_LIST = [_FOLD.get(cp, chr(cp)) for cp in range(_FOLD_LIMIT)]
 
 
 def fold(text: str) -> str:
@@ -44,7 +51,7 @@ def fold(text: str) -> str:
     maps one character to one character, so offsets in the folded text are offsets in the
     original (finders rely on that); stray combining marks are kept, not dropped.
     """
-    return text.translate(_FOLD)
+    return text.translate(_FOLD_LIST)
 
 
 def slug(text: str) -> str:

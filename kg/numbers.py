@@ -110,8 +110,26 @@ TIME_UNITS = frozenset({"giờ", "phút", "giây", "ngày", "tuần", "tháng", 
 
 # Starts with a digit (a character set, which `re` scans for fast) and then looks back at
 # what precedes that digit; a leading look-ahead would be tried at every position.
-_NUMBER = re.compile(
+_NUMBER_PLAIN = re.compile(
     r"\d(?<![\w.,/\-–\[]\d)(?P<a>\d*(?:[.,]\d+)*)(?P<rest>(?:/\d+(?:[.,]\d+)*)*)(?![\d])"
+)
+# _NUMBER_PLAIN without the numbers that what follows them rules out (dates "d/m/y",
+# notations "49/2020/NĐ-CP", "3086/KH-UBND", "48-CT/TW", markers "(1)", "[1]", clock times
+# "8h30"): checks that scan made in Python on every number, as look-aheads, so that `re`
+# drops them in C; about half the numbers of a report are such. The number's
+# parts are possessive: a rejected number is not matched again shorter ("0,6" of "0,68-x").
+# A match of _NUMBER_PLAIN never backtracks and no digit inside it can start another match,
+# so this finds exactly the numbers _NUMBER_PLAIN finds minus those the checks reject
+# (tests/test_numbers.py compares the two).
+_NOT_AFTER_NUMBER = (
+    r"[/)\]]"  # "3086/KH", "(1)", "[1]"
+    r"|[-–](?:[ ]?[A-ZĐ]|[ ]?\d{4}(?!\d)|[^\W_])"  # "48-CT", "2016-2020", "19-x"
+    r"|[ ](?:[-/–][ ]?[A-ZĐ]|[-–][ ]\d{4}(?!\d))"  # "12 /KH", "2016 - 2020"
+    r"|(?i:h|giờ|:)[ ]?\d{2}(?!\d)"  # clock times
+)
+_NUMBER = re.compile(
+    r"\d(?<![\w.,/\-–\[]\d)(?P<a>\d*+(?:[.,]\d+)*+)(?!(?:/\d+(?:[.,]\d+)*){2})"
+    rf"(?P<rest>(?:/\d+(?:[.,]\d+)*+)*+)(?![\d])(?!{_NOT_AFTER_NUMBER})"
 )
 # A number named by the word(s) before it is an identifier, not an amount.
 _ID_HEADS = frozenset(
@@ -152,6 +170,19 @@ _COUNT_SET = frozenset(COUNT_UNITS)
 _COUNT_MAX = max(len(u.split()) for u in COUNT_UNITS)
 
 
+def _count_lengths() -> dict[str, tuple[int, ...]]:
+    """First word of a count noun → the numbers of words of the count nouns it opens, longest
+    first ("lượt" → (2,)): the words after a number are looked up only at those lengths."""
+    out: dict[str, set[int]] = {}
+    for u in COUNT_UNITS:
+        words = u.split()
+        out.setdefault(words[0], set()).add(len(words))
+    return {w: tuple(sorted(ns, reverse=True)) for w, ns in out.items()}
+
+
+_COUNT_LENGTHS = _count_lengths()
+
+
 @lru_cache(maxsize=8192)
 def _lower_words(words: str) -> str:
     """The words in lower case, word by word; cached: the words after numbers repeat."""
@@ -168,9 +199,13 @@ def _unit_at(vt: str, pos: int) -> tuple[str | None, int]:
         return m.group("u").replace("²", "2"), m.end()
     wm = _WORDS_AT.match(vt, pos)
     if wm:
-        # the first n words are one space apart: their phrase is a slice of the text
+        # the first n words are one space apart: their phrase is a slice of the text; only
+        # the lengths of the count nouns that open with the first word can match
         first = wm.start() + 1
-        for n in range(min(_COUNT_MAX, wm.lastindex or 1), 0, -1):
+        top = min(_COUNT_MAX, wm.lastindex or 1)
+        for n in _COUNT_LENGTHS.get(wm.group("w").lower(), ()):
+            if n > top:
+                continue
             end = wm.end(n)
             phrase = _lower_words(vt[first:end])
             if phrase in _COUNT_SET:
@@ -220,35 +255,31 @@ _TAIL_LAST = frozenset(p.split()[-1] for p in _ID_HEADS | _TIME_HEADS | _QUALIFI
 _TIME_SPANS = TIME_UNITS - {"ngày", "giờ", "phút", "giây", "h"}
 
 
-def _context_skip(vt: str, s: int, e: int, a: str, rest: str, tails: list[str]) -> bool:
-    """True when what surrounds the number at vt[s:e] makes it a date, notation, marker,
-    label, identifier or clock time (the checks that need no unit)."""
-    after = vt[e : e + 12]
-    c0 = after[:1]
-    if rest.count("/") >= 2:
-        return True  # dates d/m/y; notations 49/2020/NĐ-CP
-    if c0 in "/-–" and c0:
-        if c0 == "/" or _NOTATION_TAIL.match(after) or after[1:2].isalnum():
-            return True
-    elif c0 == " " and _NOTATION_TAIL.match(after):
-        return True
+def _skip_by_shape(vt: str, s: int, e: int, a: str) -> bool:
+    """True when the characters around the number at vt[s:e] make it a label, a code or a
+    phone number (what follows it is checked by _NUMBER already): tried before the words
+    before it are split off, which most numbers ruled out then need not be."""
+    if vt[e : e + 1] == ".":
+        after = vt[e + 1 : e + 3]
+        if after[:1] in ("", " ") and (after[1:2].isupper() or after[1:2].isdigit() or not after[1:2]):
+            return True  # a label "2. " or a sentence ending in a number
     before_last = vt[s - 1 : s]
-    if before_last == " " and tails and tails[0] in _TIME_HEADS:
-        return True
-    if c0 == ")" or c0 == "]":
-        return True  # "(1)", "[1]", "1)" labels and markers
-    if c0 == "." and (after[1:2] in ("", " ") and (after[2:3].isupper() or after[2:3].isdigit() or not after[2:3])):
-        return True
-    if c0 and c0 in "hH:gG" and _CLOCK_TAIL.match(after):
-        return True
     if before_last in ("-", "–") and vt[s - 2 : s - 1].isalpha():
-        return True
-    if any(t in _ID_HEADS for t in tails) and not (len(tails) > 1 and tails[1] in _TOTALS):
         return True
     if a[:1] == "0" and len(a) >= 7:
         digits = a.replace(".", "").replace(",", "").replace(" ", "")
         return len(digits) >= 7  # phone numbers: a long run starting with 0 ("0213.3876.543")
     return False
+
+
+def _skip_by_words(vt: str, s: int, tails: list[str]) -> bool:
+    """True when the words before the number at ``s`` (``tails``, see :func:`_tails`) make it
+    a date or an identifier ("ngày 12", "số 15", "Đề án 06")."""
+    if not tails:
+        return False
+    if vt[s - 1 : s] == " " and tails[0] in _TIME_HEADS:
+        return True
+    return any(t in _ID_HEADS for t in tails) and not (len(tails) > 1 and tails[1] in _TOTALS)
 
 
 def scan(vt: str) -> list[Quantity]:
@@ -257,9 +288,11 @@ def scan(vt: str) -> list[Quantity]:
     for m in _NUMBER.finditer(vt):
         s, e = m.start(), m.end()
         a, rest = vt[s : m.end("a")], m.group("rest")
+        if _skip_by_shape(vt, s, e, a):
+            continue
         before = vt[max(0, s - 40) : s]
         tails = _tails(before) if before.endswith((" ", ":")) else []
-        if _context_skip(vt, s, e, a, rest, tails):
+        if _skip_by_words(vt, s, tails):
             continue
         value = parse_number(a)
         if value is None:

@@ -353,7 +353,10 @@ def _periods(vt: str) -> list[tuple[int, int, str]]:
     for am in _PERIOD_ANCHOR.finditer(vt):
         if out and am.end() <= out[-1][1]:
             continue  # inside the period found last
-        for m in _PERIOD.finditer(vt, max(0, am.end() - _PERIOD_REACH), am.end() + 40):
+        lo, hi = max(0, am.end() - _PERIOD_REACH), am.end() + 40
+        if not _may_hold_period(vt[lo:hi]):
+            continue
+        for m in _PERIOD.finditer(vt, lo, hi):
             if m.end() < am.end() or (out and m.start() < out[-1][1]):
                 continue
             if _COMPARISON_BEFORE.search(vt, max(0, m.start() - 20), m.start()):
@@ -361,6 +364,19 @@ def _periods(vt: str) -> list[tuple[int, int, str]]:
             out.append((m.start(), m.end(), m.group(0)))
             break
     return out
+
+
+# Every phrase _PERIOD matches holds one of these words (in any case).
+_PERIOD_WORDS = ("từ", "trong", "niên", "giai", "tháng", "năm", "quý", "đến", "tới")
+
+
+def _may_hold_period(window: str) -> bool:
+    """Whether _PERIOD can match in ``window``: about half the windows around a year hold
+    none of _PERIOD_WORDS, and looking for them costs less than trying the pattern at every
+    position. Lower-casing stands in for re.IGNORECASE, except for the two letters it
+    matches to "i" that lower() does not turn into "i": those windows are tried."""
+    w = window.lower()
+    return any(k in w for k in _PERIOD_WORDS) or "ı" in w or "i̇" in w
 
 
 def _words_after(vt: str, pos: int, limit: int, end: int | None = None) -> list[tuple[str, int]]:

@@ -43,8 +43,8 @@ _HAS_MARKUP = re.compile(r"[*#\\]|<sup>")
 
 def _ws_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
     """Whitespace runs to collapse in ``text[a:b]``, merged where they touch."""
-    runs = [(m.start(), m.end()) for m in _WS_BREAK.finditer(text, a, b)]
-    more = [(m.start(), m.end()) for m in _WS_SPACES.finditer(text, a, b)]
+    runs = [m.span() for m in _WS_BREAK.finditer(text, a, b)]
+    more = [m.span() for m in _WS_SPACES.finditer(text, a, b)]
     if not more:
         return runs
     runs += more
@@ -60,11 +60,10 @@ def _ws_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return out
 
 
-def _noise(text: str, a: int, b: int) -> list[tuple[int, int, bool]]:
-    """(start, end, is_whitespace) of what a view rewrites in ``text[a:b]``, in order."""
-    events = [(s, e, True) for s, e in _ws_runs(text, a, b)]
+def _marks(text: str, a: int, b: int) -> list[tuple[int, int, bool]]:
+    """(start, end, False) of the markup a view drops in ``text[a:b]``, in order."""
     if not _HAS_MARKUP.search(text, a, b):
-        return events
+        return []
     marks = []
     for m in _MARKUP_MARK.finditer(text, a, b):
         if m.group("hash") is not None:
@@ -72,10 +71,7 @@ def _noise(text: str, a: int, b: int) -> list[tuple[int, int, bool]]:
             if text[ls : m.start()].strip(" \t"):
                 continue  # a "#" inside a line is text
         marks.append((m.start(), m.end(), False))
-    if marks:
-        events += marks
-        events.sort()
-    return events
+    return marks
 
 
 @dataclass(frozen=True)
@@ -133,33 +129,63 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
     vpos: list[int] = []
     opos: list[int] = []
     jumps: list[int] = []
+    # what has been emitted: its length and whether it ends with a space (the loop below
+    # appends to the three lists directly: it runs for every line of the text)
     n = 0
-
-    def emit(s: str, o: int) -> None:
-        nonlocal n
-        if not s:
-            return
-        vpos.append(n)
-        opos.append(o)
-        parts.append(s)
-        n += len(s)
-
-    def emit_space(o: int) -> None:
-        if n and parts[-1][-1] != " ":
-            emit(" ", o)
+    spaced = False
 
     def emit_region(a: int, b: int) -> None:
+        nonlocal n, spaced
         pos = a
-        for s, e, is_ws in _noise(text, a, b):
+        marks = _marks(text, a, b)
+        if not marks:  # whitespace only (most regions): the runs, without flags to read
+            for s, e in _ws_runs(text, a, b):
+                if s > pos:
+                    vpos.append(n)
+                    opos.append(pos)
+                    parts.append(text[pos:s])
+                    n += s - pos
+                    spaced = text[s - 1] == " "
+                if n and not spaced:
+                    vpos.append(n)
+                    opos.append(s)
+                    parts.append(" ")
+                    n += 1
+                    spaced = True
+                pos = e
+            if pos < b:
+                vpos.append(n)
+                opos.append(pos)
+                parts.append(text[pos:b])
+                n += b - pos
+                spaced = text[b - 1] == " "
+            return
+        # (start, end, is_whitespace) of what the view rewrites, in order
+        noise: list[tuple[int, int, bool]] = [(s, e, True) for s, e in _ws_runs(text, a, b)]
+        noise += marks
+        noise.sort()
+        for s, e, is_ws in noise:
             if e <= pos:
                 continue
             if s > pos:
-                emit(text[pos:s], pos)
-            if is_ws:
-                emit_space(max(s, pos))
+                vpos.append(n)
+                opos.append(pos)
+                parts.append(text[pos:s])
+                n += s - pos
+                spaced = text[s - 1] == " "
+            if is_ws and n and not spaced:
+                vpos.append(n)
+                opos.append(s if s > pos else pos)
+                parts.append(" ")
+                n += 1
+                spaced = True
             pos = e
         if pos < b:
-            emit(text[pos:b], pos)
+            vpos.append(n)
+            opos.append(pos)
+            parts.append(text[pos:b])
+            n += b - pos
+            spaced = text[b - 1] == " "
 
     pos = start
     for a, b in sorted(drop):
@@ -167,7 +193,12 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
             continue
         a = max(a, pos)
         emit_region(pos, a)
-        emit_space(a)
+        if n and not spaced:
+            vpos.append(n)
+            opos.append(a)
+            parts.append(" ")
+            n += 1
+            spaced = True
         jumps.append(n)
         pos = min(b, end)
     emit_region(pos, end)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg import iri
-from kg.bodies import find_bodies, resolve_body
+from kg.bodies import find_bodies, first_body, resolve_body
 
 LC = {"province": "Lai Châu"}
 CITY = {"province": "Lai Châu", "level": "thành phố", "place": "Lai Châu"}
@@ -134,6 +134,26 @@ def test_find_bodies_generic_heads() -> None:
 
 def test_find_bodies_across_a_line_break() -> None:
     assert _found("báo cáo của Công an\nthành phố Lai Châu về") == ["Công an\nthành phố Lai Châu"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Công an tỉnh Lai Châu phối hợp với Sở Tư pháp",
+        "các Sở Ngoại vụ chủ trì; Phòng Cảnh sát hình sự",
+        "Đã Ban Thường vụ Tỉnh ủy chỉ đạo",
+        "lực lượng công an tỉnh đã bắt",
+        "  Công an\nthành phố Lai Châu về",
+        "Trong năm, Sở Tư pháp",
+        "Sở . UBND tỉnh",
+        "",
+    ],
+)
+def test_first_body_is_the_first_body_found_near_the_start(text: str) -> None:
+    found = find_bodies(text)
+    for within in (0, 4, 10):
+        expected = found[0] if found and found[0][0] <= within else None
+        assert first_body(text, within) == expected
 
 
 def test_folding_does_not_invent_unit_words() -> None:

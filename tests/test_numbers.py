@@ -93,3 +93,41 @@ def test_hard_line_break_inside_quantity_keeps_original_offsets() -> None:
 )
 def test_not_quantities(text: str) -> None:
     assert find_quantities(text) == []
+
+
+def _plain_numbers(text: str) -> list[tuple[int, int, str]]:
+    """The numbers _NUMBER_PLAIN finds that the checks on what follows them keep, in Python
+    (as scan made them before _NUMBER took them over)."""
+    from kg.numbers import _CLOCK_TAIL, _NOTATION_TAIL, _NUMBER_PLAIN
+
+    out = []
+    for m in _NUMBER_PLAIN.finditer(text):
+        rest, after = m.group("rest"), text[m.end() : m.end() + 12]
+        c0 = after[:1]
+        rejected = (
+            rest.count("/") >= 2
+            or (c0 in ("/", "-", "–") and (c0 == "/" or _NOTATION_TAIL.match(after) or after[1:2].isalnum()))
+            or (c0 == " " and _NOTATION_TAIL.match(after))
+            or c0 in (")", "]")
+            or (c0 != "" and c0 in "hH:gG" and _CLOCK_TAIL.match(after))
+        )
+        if not rejected:
+            out.append((m.start(), m.end(), m.group("rest")))
+    return out
+
+
+def test_fast_number_pattern_agrees_with_plain_pattern_and_checks() -> None:
+    import random
+
+    from kg.numbers import _NUMBER
+
+    samples = [
+        "ngày 22/10/2010, số 3086/KH-UBND, Chỉ thị 48-CT/TW, (1) [2] lúc 8h30, 9 giờ 15, 14:05",
+        "giai đoạn 2016-2020 và 2016 - 2020, 12 /KH, 0,68-x, 1.062 vụ, 142/158 vụ, 4.037.390.000 đồng",
+    ]
+    rng = random.Random(7)
+    alphabet = "0123456789./,-– )]:hHgGiờİı ABĐz\n²"
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    for text in samples:
+        fast = [(m.start(), m.end(), m.group("rest")) for m in _NUMBER.finditer(text)]
+        assert fast == _plain_numbers(text), text

@@ -263,3 +263,23 @@ def test_fast_period_anchor_finds_what_the_plain_pattern_finds() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         assert [m.span() for m in _PERIOD_ANCHOR.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+def test_period_prefilter_never_rules_out_a_period() -> None:
+    import random
+
+    from kg.observations import _PERIOD, _may_hold_period
+
+    phrases = [
+        "từ ngày 01/01/2024 đến ngày 31/12/2024", "TRONG NĂM 2023 ĐẾN 2024", "niên vụ 2023-2024",
+        "GIAI ĐOẠN 2016 - 2020", "6 tháng đầu năm 2024", "quý II/2024", "tính đến 30/6/2024",
+        "tới hết tháng 6 năm 2024", "tháng 12/2023", "năm 2024", "NİÊN VỤ 2023-2024", "gıaı đoạn 2016-2020",
+    ]
+    rng = random.Random(3)
+    for p in phrases:
+        for _ in range(20):
+            variant = "".join(c.upper() if rng.random() < 0.3 else c for c in p)
+            text = f"số liệu {variant} cho thấy"
+            if _PERIOD.search(text):
+                assert _may_hold_period(text), text
+    assert not _may_hold_period("bắt 12 đối tượng, thu giữ 2024 gam")
