@@ -15,20 +15,26 @@ Settings (arguments of :func:`create_app`, else environment):
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import re
 import threading
+import time
+import weakref
+from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import models as m
 from api.problems import ProblemError, SizeLimit, problem_responses
 from api.problems import install as install_problems
 from api.sparql import (
     GRAPH_TYPES,
+    FollowedStore,
     PoolBusy,
     QueryAnswer,
     QueryJob,
@@ -37,10 +43,14 @@ from api.sparql import (
     WorkerDied,
     choose,
     default_pool_size,
+    is_transient,
 )
 from kg import iri as kiri
 from kg.errors import KGError
+from kg.lineage import DEFAULT_LIMIT, MAX_LIMIT
 from kg.store import Store, open_store, resolve_spec
+
+log = logging.getLogger("api.app")
 
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
@@ -109,29 +119,6 @@ class Settings:
 # --------------------------------------------------------------------------- store access
 
 
-class _StoreHolder:
-    """Opens the store on first use and reopens it when the files on disk change."""
-
-    def __init__(self, spec: str | None) -> None:
-        self.spec = spec
-        self._store: Store | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Store:
-        with self._lock:
-            if self._store is None:
-                self._store = open_store(self.spec, read_only=True)
-            else:
-                self._store.refresh()
-            return self._store
-
-    def close(self) -> None:
-        with self._lock:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
-
-
 def get_store(request: Request) -> Store:
     """The request's store; 503 when it cannot be opened (the message says why)."""
     try:
@@ -141,6 +128,162 @@ def get_store(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+# --------------------------------------------------------------------------- response cache
+
+_CACHED_PATHS = ("/api/", "/sparql")
+NO_CACHE = "kg.no-cache"  # set in a request's scope when its answer must not be kept
+
+
+def _cache_key(scope: Scope) -> tuple[str, ...] | None:
+    """What a GET answer depends on besides the data: path, parameters (in any order),
+    Accept and Host (the service description names the endpoint). None: do not cache."""
+    if scope["type"] != "http" or scope["method"] != "GET":
+        return None
+    if not scope["path"].startswith(_CACHED_PATHS):
+        return None
+    headers = dict(scope.get("headers") or ())
+    if b"authorization" in headers or b"cookie" in headers:
+        return None
+    params = b"&".join(sorted(scope.get("query_string", b"").split(b"&")))
+    return (
+        scope["path"],
+        params.decode("latin-1"),
+        headers.get(b"accept", b"").decode("latin-1"),
+        headers.get(b"host", b"").decode("latin-1"),
+    )
+
+
+class ResponseCache:
+    """Answers to repeated GETs of the API and the SPARQL endpoint, per store version.
+
+    Why: the same look-ups (a popular directive's lineage, a search, an example query)
+    arrive again and again, and their answers can only change when the data does. An
+    answer is kept under the store's version (the files on disk when it was opened), and
+    the whole cache is dropped as soon as the server follows a newer version
+    (:class:`api.sparql.FollowedStore`), so a cached answer is never older than what an
+    uncached one would read. A SPARQL answer is kept only when the worker process that
+    computed it read the same version. Only 200 answers are kept, within an entry and a
+    total size limit, least recently used out first. A remote store has no cheap version,
+    so nothing is cached for it.
+
+    It also retries a read once on a freshly opened store when the one it used lost a
+    file to a concurrent writer's compaction.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        holder: FollowedStore,
+        *,
+        max_bytes: int = 64 << 20,
+        max_entry: int = 8 << 20,
+        max_entries: int = 2048,
+    ) -> None:
+        self.app = app
+        self.holder = holder
+        self.max_bytes = max_bytes
+        self.max_entry = max_entry
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, ...], tuple[list[Message], int]] = OrderedDict()
+        self._version: Any = None
+        self._bytes = 0
+        self.hits = 0  # for tests and monitoring
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _cache_key(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        version = await self._version_now()
+        hit = self._lookup(version, key)
+        if hit is not None:
+            self.hits += 1
+            for message in hit:
+                await send(message)
+            return
+        messages = await self._answer(scope, receive)
+        if not scope.get(NO_CACHE):
+            self._keep(version, key, messages)
+        for message in messages:
+            await send(message)
+
+    async def _version_now(self) -> Any:
+        from kg.queries import store_version
+
+        try:
+            if self.holder.stale():
+                store = await run_in_threadpool(self.holder.get)
+            else:
+                store = self.holder.current()
+        except KGError:
+            return None  # the route itself answers 503 with the reason
+        return store_version(store)
+
+    async def _answer(self, scope: Scope, receive: Receive) -> list[Message]:
+        """The app's whole answer, retried once on a fresh store after a transient failure."""
+        for attempt in (0, 1):
+            messages: list[Message] = []
+            try:
+                await self.app(scope, receive, _collector(messages))
+            except Exception as exc:
+                if attempt or messages or not is_transient(exc):
+                    raise
+                await run_in_threadpool(self.holder.renew)
+                continue
+            if attempt == 0 and _store_failed(messages):
+                await run_in_threadpool(self.holder.renew)
+                continue
+            return messages
+        return messages
+
+    def _lookup(self, version: Any, key: tuple[str, ...]) -> list[Message] | None:
+        if version is None:
+            return None
+        if version != self._version:
+            self._entries.clear()
+            self._bytes = 0
+            self._version = version
+            return None
+        hit = self._entries.get(key)
+        if hit is None:
+            return None
+        self._entries.move_to_end(key)
+        return hit[0]
+
+    def _keep(self, version: Any, key: tuple[str, ...], messages: list[Message]) -> None:
+        if version is None or version != self._version or not messages:
+            return
+        if messages[0].get("status") != 200:
+            return
+        size = sum(len(m.get("body", b"")) for m in messages)
+        if size > self.max_entry:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= old[1]
+        self._entries[key] = (messages, size)
+        self._bytes += size
+        while self._entries and (
+            self._bytes > self.max_bytes or len(self._entries) > self.max_entries
+        ):
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self._bytes -= dropped
+
+
+def _collector(messages: list[Message]) -> Send:
+    async def collect(message: Message) -> None:
+        messages.append(message)
+
+    return collect
+
+
+def _store_failed(messages: list[Message]) -> bool:
+    """A 503 store-error answer (the store vanished under the request): worth one retry."""
+    if not messages or messages[0].get("status") != 503:
+        return False
+    return any(b"/problems/store-error" in m.get("body", b"") for m in messages[1:])
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -386,7 +529,7 @@ def create_app(
         max_body=max_body,
         max_url=max_url,
     )
-    holder = _StoreHolder(store_spec)
+    holder = FollowedStore(store_spec)
     pool = QueryPool(store_spec, size=settings.workers, timeout=settings.query_timeout)
     app = FastAPI(
         title="pctp-kg",
@@ -401,9 +544,11 @@ def create_app(
     app.state.query_pool = pool
     app.state.settings = settings
     app.router.add_event_handler("startup", pool.start)
+    app.router.add_event_handler("startup", lambda: _warm_in_background(holder))
     app.router.add_event_handler("shutdown", holder.close)
     app.router.add_event_handler("shutdown", pool.close)
     install_problems(app)
+    app.add_middleware(ResponseCache, holder=holder)  # inside CORS: its headers vary by Origin
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -430,7 +575,7 @@ def create_app(
     return app
 
 
-def _install_health(app: FastAPI, store_spec: str | None, holder: _StoreHolder) -> None:
+def _install_health(app: FastAPI, store_spec: str | None, holder: FollowedStore) -> None:
     @app.get("/healthz", response_model=m.Health, responses={503: {"model": m.Health}})
     def healthz() -> Any:
         from kg.lineage import store_stats
@@ -509,6 +654,7 @@ def _install_sparql(
             named_graphs=tuple(named_graphs),
             row_cap=settings.row_cap,
         )
+        known = request.app.state.store_holder.data_version()
         try:
             answer = await run_in_threadpool(pool.run, job)
         except QueryTimeout as exc:
@@ -522,6 +668,8 @@ def _install_sparql(
             ) from exc
         except WorkerDied as exc:
             raise ProblemError(503, str(exc), kind="query-failed") from exc
+        if not known or answer.data_version != known:
+            request.scope[NO_CACHE] = True  # the worker answered from other data than ours
         return _answer_response(answer)
 
     @app.get(
@@ -629,8 +777,12 @@ def _install_lineage(app: FastAPI) -> None:
             "each with evidence. `direction=up`: the chain above, up to central directives; "
             "an activity IRI in place of the notation gives the chain above that activity. "
             "A local notation naming several instruments answers with `candidates` and a "
-            "`hint` (narrow with `province`, `year` or `iri`). JSON by default; Turtle or "
-            "JSON-LD via Accept or `format`."
+            "`hint` (narrow with `province`, `year` or `iri`). Each node shows at most "
+            "`limit` children (default 100, at most 5000); its `truncated` says how many "
+            "more it has (Turtle/JSON-LD: `kgo:omittedChildren`), so a national directive "
+            "with thousands of descendants answers quickly: ask again with a larger `limit` "
+            "or from the child of interest. JSON by default; Turtle or JSON-LD via Accept or "
+            "`format`."
         ),
     )
     def api_lineage(
@@ -645,6 +797,14 @@ def _install_lineage(app: FastAPI) -> None:
             str | None,
             Query(max_length=2000, description="Pick one instrument when the notation names several"),
         ] = None,
+        limit: Annotated[
+            int,
+            Query(
+                ge=1,
+                le=MAX_LIMIT,
+                description="Children shown per node; the rest are counted in `truncated`",
+            ),
+        ] = DEFAULT_LIMIT,
         format: Literal["json", "turtle", "jsonld"] | None = None,
     ) -> Any:
         from kg.lineage import NotationNotFound, lineage, tree_graph
@@ -667,6 +827,7 @@ def _install_lineage(app: FastAPI) -> None:
                 iri=iri,
                 province=province,
                 year=year,
+                limit=limit,
             )
         except NotationNotFound as exc:
             raise ProblemError(404, str(exc), kind="not-found") from exc
@@ -835,11 +996,99 @@ def _build_search_index(store: Store) -> _SearchIndex:
     return _SearchIndex([_summary(e) for e in facts.values()], notations)
 
 
-def _search_index(store: Store) -> _SearchIndex:
-    """The index of the store's current version (rebuilt after an ingest)."""
-    from kg.queries import versioned
+class _SearchIndexes:
+    """The search index of each store, rebuilt after an ingest without making a search wait.
 
-    return versioned(store, "instrument-search", lambda: _build_search_index(store), stale_ok=True)
+    Why: at 10^6 triples a rebuild takes seconds (more with an ingest running beside), and
+    the request that noticed the new version used to wait for it, past clients' time
+    limits. Now a rebuild that took long last time runs in a background thread while
+    searches answer from the previous version; a quick one (a small store) is still done
+    in line, so a search right after an ingest finds what it added. Only the very first
+    search of a store waits for its index.
+    """
+
+    INLINE = 0.25  # seconds: rebuilds quicker than this are done by the request
+
+    def __init__(self) -> None:
+        self._last: weakref.WeakKeyDictionary[Any, tuple[Any, _SearchIndex, float]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._building: set[int] = set()
+        self._lock = threading.Lock()
+
+    def get(self, store: Store) -> _SearchIndex:
+        from kg.queries import store_version
+
+        version = store_version(store)
+        with self._lock:
+            last = self._last.get(store)
+            background = (
+                last is not None and last[0] != version and last[2] >= self.INLINE
+            )
+            if background and id(store) not in self._building:
+                self._building.add(id(store))
+                threading.Thread(target=self._build, args=(store,), daemon=True).start()
+            first_underway = last is None and id(store) in self._building
+        if background and last is not None:
+            return last[1]
+        if first_underway:  # the start-up build: wait for it rather than start another
+            while id(store) in self._building and self._last.get(store) is None:
+                time.sleep(0.02)
+            ready = self._last.get(store)
+            if ready is not None:
+                return ready[1]
+        return self._build(store)
+
+    def prepare(self, store: Store) -> None:
+        """Build the first index (at start-up); searches meanwhile wait for this one."""
+        with self._lock:
+            if store in self._last or id(store) in self._building:
+                return
+            self._building.add(id(store))
+        self._build(store)
+
+    def _build(self, store: Store) -> _SearchIndex:
+        from kg.queries import store_version, versioned
+
+        try:
+            version = store_version(store)
+            began = time.monotonic()
+            index = versioned(
+                store, "instrument-search", lambda: _build_search_index(store), stale_ok=True
+            )
+            took = time.monotonic() - began
+            with self._lock:
+                last = self._last.get(store)
+                if last is None or last[0] != version:
+                    self._last[store] = (version, index, max(took, last[2] if last else 0.0))
+            return index
+        finally:
+            with self._lock:
+                self._building.discard(id(store))
+
+
+_SEARCH_INDEXES = _SearchIndexes()
+
+
+def _warm_in_background(holder: FollowedStore) -> None:
+    """Build the search index while the server starts, not in the first searches.
+
+    Why: at 10^6 triples the first build takes seconds, and every search arriving meanwhile
+    waits for it; with an ingest beside and many clients that passed their time limits.
+    """
+
+    def warm() -> None:
+        try:
+            _SEARCH_INDEXES.prepare(holder.get())
+        except Exception:  # noqa: BLE001 - the first search will build it (and say why not)
+            log.warning("could not prepare the search index", exc_info=True)
+
+    threading.Thread(target=warm, daemon=True, name="kg-warm").start()
+
+
+def _search_index(store: Store) -> _SearchIndex:
+    """The index of the store's current version, or the previous one while it rebuilds."""
+    return _SEARCH_INDEXES.get(store)
 
 
 def _summary(r: dict[str, Any]) -> m.InstrumentSummary:

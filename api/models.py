@@ -65,6 +65,12 @@ class LineageNodeModel(BaseModel):
     year: int | None = None
     evidence: list[EvidenceModel] = []
     children: list[LineageNodeModel] = []
+    truncated: int = Field(
+        0,
+        ge=0,
+        description="How many children this node has beyond `limit` and left out of "
+        "`children` (0: all are shown); ask again with a larger `limit`, or from that child",
+    )
 
 
 class CandidateModel(BaseModel):
@@ -87,6 +93,9 @@ class LineageResponse(BaseModel):
     )
     candidates: list[CandidateModel] = []
     hint: str | None = Field(None, description="How to choose among the candidates")
+    limit: int | None = Field(
+        None, description="Children shown per node; the rest are counted in each node's `truncated`"
+    )
 
 
 # --------------------------------------------------------------------------- resources

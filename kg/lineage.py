@@ -52,6 +52,8 @@ LINK_RELATIONS = {
 }
 RELATION_PROPERTY = {name: URIRef(prop) for prop, name in LINK_RELATIONS.items()}
 MAX_DEPTH = 20
+DEFAULT_LIMIT = 100  # children shown per node unless asked otherwise (API, CLI)
+MAX_LIMIT = 5000
 
 PREFIXES = f"""PREFIX kgo: <{KGO}>
 PREFIX eli: <{ELI}>
@@ -91,6 +93,7 @@ class LineageNode:
     local: bool | None = None
     jurisdiction: str | None = None
     year: int | None = None
+    truncated: int = 0  # children left out by the limit (0: every child is shown)
 
 
 @dataclass
@@ -113,6 +116,7 @@ class LineageTree:
     province: str | None = None
     year: int | None = None
     hint: str | None = None  # how to choose among candidates
+    limit: int | None = None  # children per node (None: all)
 
     def to_json(self) -> dict[str, Any]:
         """The same dict as ``dataclasses.asdict``, built directly: asdict deep-copies every
@@ -123,7 +127,9 @@ class LineageTree:
         return out
 
 
-_NODE_FIELDS = ("iri", "label", "kind", "relation", "notation", "local", "jurisdiction", "year")
+_NODE_FIELDS = (
+    "iri", "label", "kind", "relation", "notation", "local", "jurisdiction", "year", "truncated"
+)
 _EVIDENCE_FIELDS = ("document", "quote", "start", "end", "iri", "fact", "document_iri")
 
 
@@ -491,23 +497,41 @@ def _neighbours(store: Store, aliases: dict[str, str], direction: Direction) -> 
 def _link_evidence(
     store: Store, pairs: set[tuple[str, str, str]]
 ) -> dict[tuple[str, str, str], list[EvidenceRef]]:
-    """Evidence of links given as (source IRI, target IRI, relation IRI) triples."""
+    """Evidence of links given as (source IRI, target IRI, relation IRI) triples.
+
+    Two small queries rather than one: the link facts of the sources first (pairs kept in
+    Python), then the evidence of those facts. Joined in one query with the evidence
+    patterns, Oxigraph sometimes started from the evidence side and read every evidence
+    node of the store, which took minutes at 10^6 triples.
+    """
     if not pairs:
         return {}
-    rows_in = " ".join(f"(<{s}> <{t}> <{r}>)" for s, t, r in sorted(pairs))
-    found = _evidence(
+    rows = _q(
         store,
-        f"""VALUES (?src ?tgt ?rel) {{ {rows_in} }}
-          ?fact kgo:source ?src ; kgo:target ?tgt ; kgo:relation ?rel ; kgo:evidence ?ev .
-          BIND(CONCAT(STR(?src), " ", STR(?tgt), " ", STR(?rel)) AS ?f)""",
+        f"""SELECT DISTINCT ?src ?tgt ?rel ?fact WHERE {{
+          VALUES ?src {{ {_values({s for s, _, _ in pairs})} }}
+          ?fact kgo:source ?src ; kgo:target ?tgt ; kgo:relation ?rel .
+        }}""",
     )
-    return {tuple(k.split(" ")): v for k, v in found.items()}  # type: ignore[misc]
+    facts: dict[str, tuple[str, str, str]] = {}
+    for r in rows:
+        key = (str(r["src"]), str(r["tgt"]), str(r["rel"]))
+        if key in pairs:
+            facts[str(r["fact"])] = key
+    out: dict[tuple[str, str, str], list[EvidenceRef]] = {}
+    for fact, refs in _fact_evidence(store, facts).items():
+        if refs:
+            out.setdefault(facts[fact], []).extend(refs)
+    for refs in out.values():
+        refs.sort(key=lambda e: (e.document or "", e.start or 0))
+    return out
 
 
 def _activities(
-    store: Store, aliases: dict[str, str], flt: _Filter
-) -> dict[str, list[LineageNode]]:
-    """Activities driven by any of ``aliases``, with bodies and observations, by parent key."""
+    store: Store, aliases: dict[str, str], flt: _Filter, limit: int | None = None
+) -> tuple[dict[str, list[LineageNode]], dict[str, int]]:
+    """Activities driven by any of ``aliases``, with bodies and observations, by parent key;
+    and how many each parent had beyond ``limit`` (those cost no further query)."""
     found = _q(
         store,
         f"""SELECT DISTINCT ?x ?a ?desc ?doc WHERE {{
@@ -525,24 +549,36 @@ def _activities(
             rows.extend({**r, "jur": jur, "year": y} for y in years)
     filtering = flt.province is not None or flt.year is not None
     kept = [r for r in rows if not filtering or flt.keeps(None, _s(r["jur"]), _int(r["year"]))]
-    acts = sorted({str(r["a"]) for r in kept})
+    chosen: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in sorted(kept, key=lambda r: str(r["a"])):
+        chosen.setdefault((aliases[str(r["x"])], str(r["a"])), r)
+    per_parent: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for (parent, a), r in chosen.items():
+        per_parent.setdefault(parent, []).append((a, r))
+    cut: dict[str, int] = {}
+    for parent, items in per_parent.items():
+        per_parent[parent], cut[parent] = _cap(items, limit)
+    acts = sorted({a for items in per_parent.values() for a, _ in items})
     if not acts:
-        return {}
+        return {}, {p: n for p, n in cut.items() if n}
     evidence = _fact_evidence(store, acts)
     bodies = _bodies(store, acts)
     observations = _observations(store, acts)
     out: dict[str, list[LineageNode]] = {}
-    seen: set[tuple[str, str]] = set()
-    for r in sorted(kept, key=lambda r: str(r["a"])):
-        parent, a = aliases[str(r["x"])], str(r["a"])
-        if (parent, a) in seen:
-            continue
-        seen.add((parent, a))
-        node = LineageNode(a, _s(r["desc"]) or a, "activity", "drives")
-        node.evidence = evidence.get(a, [])
-        node.children = bodies.get(a, []) + observations.get(a, [])
-        out.setdefault(parent, []).append(node)
-    return out
+    for parent, items in per_parent.items():
+        for a, r in items:
+            node = LineageNode(a, _s(r["desc"]) or a, "activity", "drives")
+            node.evidence = evidence.get(a, [])
+            node.children, node.truncated = _cap(bodies.get(a, []) + observations.get(a, []), limit)
+            out.setdefault(parent, []).append(node)
+    return out, {p: n for p, n in cut.items() if n}
+
+
+def _cap(items: list[Any], limit: int | None) -> tuple[list[Any], int]:
+    """The first ``limit`` items and how many were left out (all of them when no limit)."""
+    if limit is None or len(items) <= limit:
+        return items, 0
+    return items[:limit], len(items) - limit
 
 
 def _bodies(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]:
@@ -605,8 +641,14 @@ def expand(
     *,
     province: str | None = None,
     year: int | None = None,
+    limit: int | None = None,
 ) -> None:
-    """Grow ``root`` in place, level by level, ``depth`` links deep (activities below each)."""
+    """Grow ``root`` in place, level by level, ``depth`` links deep (activities below each).
+
+    With ``limit``, each node keeps at most that many children and counts the rest in
+    ``truncated``; the children left out are neither looked up further nor walked below,
+    so a national directive with thousands of descendants costs what its first page costs.
+    """
     flt = _Filter(kiri.fold(province).strip() if province else None, year)
     aliases = _alias_map(store, {root.iri})
     root_key = aliases.get(root.iri, root.iri)
@@ -616,8 +658,11 @@ def expand(
     for level in range(depth + 1):
         level_aliases = {a: k for a, k in aliases.items() if k in frontier}
         if direction == "down":
-            for key, acts in _activities(store, level_aliases, flt).items():
+            acts_by_parent, cut = _activities(store, level_aliases, flt, limit)
+            for key, acts in acts_by_parent.items():
                 nodes[key].children.extend(acts)
+            for key, n in cut.items():
+                nodes[key].truncated += n
         if level == depth:
             break
         edges = _neighbours(store, level_aliases, direction)
@@ -642,14 +687,18 @@ def expand(
                 year=edge.year,
             )
             children[(key, edge.relation)] = (child, edge)
+        room = {k: None if limit is None else limit - len(n.children) for k, n in nodes.items()}
+        children, cut = _within_limit(children, visited, room)
+        for key, n in cut.items():
+            nodes[key].truncated += n
         pairs = _evidence_pairs(children.values(), aliases, canon, direction)
-        evidence = _link_evidence(store, pairs)
+        evidence = _index_evidence(_link_evidence(store, pairs), aliases, canon, direction)
         frontier = set()
         for (key, rel), (child, edge) in children.items():
             if key in visited:  # reached from two parents at this level: keep the first
                 continue
             visited.add(key)
-            child.evidence = _collect(evidence, aliases, canon, edge.parent, key, rel, direction)
+            child.evidence = _collect(evidence, edge.parent, key, rel)
             nodes[edge.parent].children.append(child)
             nodes[key] = child
             frontier.add(key)
@@ -659,10 +708,43 @@ def expand(
         visited |= set(aliases)
 
 
+def _within_limit(
+    children: dict[tuple[str, str], tuple[LineageNode, _Edge]],
+    visited: set[str],
+    room: dict[str, int | None],
+) -> tuple[dict[tuple[str, str], tuple[LineageNode, _Edge]], dict[str, int]]:
+    """The children that fit their parent's remaining ``room`` (None: no limit), in order,
+    and how many each parent loses. A node reached twice keeps its first place only, as
+    the walk does, so it is neither shown nor counted twice."""
+    kept: dict[tuple[str, str], tuple[LineageNode, _Edge]] = {}
+    cut: dict[str, int] = {}
+    seen: set[str] = set()
+    used: dict[str, int] = {}
+    for (key, rel), (child, edge) in children.items():
+        if key in visited or key in seen:
+            continue
+        seen.add(key)
+        free = room.get(edge.parent)
+        if free is not None and used.get(edge.parent, 0) >= free:
+            cut[edge.parent] = cut.get(edge.parent, 0) + 1
+            continue
+        used[edge.parent] = used.get(edge.parent, 0) + 1
+        kept[(key, rel)] = (child, edge)
+    return kept, cut
+
+
 def _merge_facts(node: LineageNode, edge: _Edge) -> None:
     node.notation = node.notation or edge.notation
     node.jurisdiction = node.jurisdiction or edge.jurisdiction
     node.year = node.year if node.year is not None else edge.year
+
+
+def _by_key(mapping: dict[str, str]) -> dict[str, list[str]]:
+    """Invert an alias → key map once, so each node finds its aliases without a scan."""
+    out: dict[str, list[str]] = {}
+    for alias, key in mapping.items():
+        out.setdefault(key, []).append(alias)
+    return out
 
 
 def _evidence_pairs(
@@ -671,46 +753,57 @@ def _evidence_pairs(
     canon: dict[str, str],
     direction: Direction,
 ) -> set[tuple[str, str, str]]:
+    parents_of, aliases_of = _by_key(aliases), _by_key(canon)
     pairs: set[tuple[str, str, str]] = set()
     for child, edge in children:
-        parents = [a for a, k in aliases.items() if k == edge.parent]
-        mine = [a for a, k in canon.items() if k == child.iri]
-        for p in parents:
-            for c in mine:
+        for p in parents_of.get(edge.parent, ()):
+            for c in aliases_of.get(child.iri, ()):
                 pairs.add((c, p, edge.relation) if direction == "down" else (p, c, edge.relation))
     return pairs
 
 
-def _collect(
+EvidenceIndex = dict[tuple[str, str, str], list[EvidenceRef]]
+
+
+def _index_evidence(
     evidence: dict[tuple[str, str, str], list[EvidenceRef]],
     aliases: dict[str, str],
     canon: dict[str, str],
-    parent: str,
-    child: str,
-    relation: str,
     direction: Direction,
-) -> list[EvidenceRef]:
-    out: list[EvidenceRef] = []
+) -> EvidenceIndex:
+    """Link evidence by (child key, parent key, relation): one pass instead of one per child."""
+    index: EvidenceIndex = {}
     for (src, tgt, rel), refs in evidence.items():
-        if rel != relation:
-            continue
         lower, upper = (src, tgt) if direction == "down" else (tgt, src)
-        if canon.get(lower, lower) == child and aliases.get(upper) == parent:
-            out.extend(refs)
-    return sorted(set(out), key=lambda e: (e.document or "", e.start or 0))
+        parent = aliases.get(upper)
+        if parent is not None:
+            index.setdefault((canon.get(lower, lower), parent, rel), []).extend(refs)
+    return index
+
+
+def _collect(
+    index: EvidenceIndex, parent: str, child: str, relation: str
+) -> list[EvidenceRef]:
+    refs = index.get((child, parent, relation), [])
+    return sorted(set(refs), key=lambda e: (e.document or "", e.start or 0))
 
 
 def _expand(
-    store: Store, node: LineageNode, direction: Direction, depth: int, visited: set[str]
+    store: Store,
+    node: LineageNode,
+    direction: Direction,
+    depth: int,
+    visited: set[str],
+    limit: int | None = None,
 ) -> None:
     """Kept for callers of the earlier walk (the browser pages)."""
-    expand(store, node, direction, depth, visited)
+    expand(store, node, direction, depth, visited, limit=limit)
 
 
 # --------------------------------------------------------------------------- entry points
 
 
-def activity_root(store: Store, activity: str) -> LineageNode | None:
+def activity_root(store: Store, activity: str, limit: int | None = None) -> LineageNode | None:
     """An activity node with its bodies, observations and evidence (None if unknown)."""
     rows = _q(
         store,
@@ -721,13 +814,15 @@ def activity_root(store: Store, activity: str) -> LineageNode | None:
         return None
     node = LineageNode(activity, _s(rows[0]["desc"]) or activity, "activity")
     node.evidence = _fact_evidence(store, [activity])[activity]
-    node.children = _bodies(store, [activity]).get(activity, []) + _observations(
-        store, [activity]
-    ).get(activity, [])
+    node.children, node.truncated = _cap(
+        _bodies(store, [activity]).get(activity, [])
+        + _observations(store, [activity]).get(activity, []),
+        limit,
+    )
     return node
 
 
-def _activity_up(store: Store, root: LineageNode, depth: int) -> None:
+def _activity_up(store: Store, root: LineageNode, depth: int, limit: int | None = None) -> None:
     """Above an activity: its driving instruments, then the chain above each."""
     rows = _q(
         store,
@@ -749,8 +844,11 @@ def _activity_up(store: Store, root: LineageNode, depth: int) -> None:
         plan = LineageNode(
             key, label, "instrument", "driven_by", notation=_s(r["notation"]), local=_bool(r["local"])
         )
+        if limit is not None and len(root.children) >= limit:
+            root.truncated += 1
+            continue
         plan.evidence = [e for e in root.evidence]
-        expand(store, plan, "up", max(depth - 1, 0), visited)
+        expand(store, plan, "up", max(depth - 1, 0), visited, limit=limit)
         root.children.append(plan)
 
 
@@ -763,8 +861,12 @@ def lineage(
     iri: str | None = None,
     province: str | None = None,
     year: int | None = None,
+    limit: int | None = None,
 ) -> LineageTree:
     """The tree below (or above) the instrument named ``notation``.
+
+    ``limit`` caps the children shown per node (None: all); each node's ``truncated``
+    says how many it left out.
 
     ``notation`` may also be an IRI: an instrument's, or an activity's (whose lineage is the
     chain above it). Raises :class:`NotationNotFound` when nothing answers to it; returns the
@@ -774,15 +876,17 @@ def lineage(
     if direction not in ("down", "up"):
         raise KGError(f"direction must be 'down' or 'up', not {direction!r}")
     depth = max(0, min(depth, MAX_DEPTH))
+    limit = None if limit is None else max(0, min(limit, MAX_LIMIT))
     tree = LineageTree(
-        notation=notation, direction=direction, depth=depth, province=province, year=year
+        notation=notation, direction=direction, depth=depth, province=province, year=year,
+        limit=limit,
     )
     if is_iri(notation) and iri is None:
-        activity = activity_root(store, notation)
+        activity = activity_root(store, notation, limit)
         if activity is not None:
             tree.root = activity
             if direction == "up":
-                _activity_up(store, activity, depth)
+                _activity_up(store, activity, depth, limit)
             return tree
         iri = notation
         notation = _notation_of(store, notation) or notation
@@ -814,7 +918,7 @@ def lineage(
         jurisdiction=found.jurisdiction,
         year=found.year,
     )
-    expand(store, tree.root, direction, depth, set(), province=province, year=year)
+    expand(store, tree.root, direction, depth, set(), province=province, year=year, limit=limit)
     return tree
 
 
@@ -837,6 +941,7 @@ _EDGE_PROPERTIES = {
     "carried_out_by": PROV.wasAssociatedWith,
     "resulted_in": PROV.wasGeneratedBy,
 }
+OMITTED_CHILDREN = KGO.omittedChildren
 _KIND_CLASS = {
     "instrument": KGO.Instrument,
     "activity": PROV.Activity,
@@ -875,6 +980,8 @@ def _node_triples(graph: Graph, node: LineageNode) -> None:
     graph.add((subject, RDFS.label, RdfLiteral(node.label, lang="vi")))
     if node.notation:
         graph.add((subject, ELI.id_local, RdfLiteral(node.notation)))
+    if node.truncated:  # a statement about this answer: how many children it left out
+        graph.add((subject, OMITTED_CHILDREN, RdfLiteral(node.truncated, datatype=XSD.integer)))
     for ev in node.evidence:
         if ev.iri is None:
             continue
@@ -943,6 +1050,8 @@ def _render(node: LineageNode, level: int, lines: list[str]) -> None:
         lines.append(f"{pad}    “{quote}” — {ev.document or '?'}")
     for child in node.children:
         _render(child, level + 1, lines)
+    if node.truncated:
+        lines.append(f"{pad}  … and {node.truncated} more")
 
 
 # --------------------------------------------------------------------------- stats

@@ -354,8 +354,7 @@ class OxigraphStore:
         if not self.read_only:
             return
         if self._disk_fingerprint() != self._fingerprint:
-            self._store = None
-            self._store = self._open()
+            self._store = self._open()  # the new handle first: no reader ever sees None
 
     @property
     def ox(self) -> ox.Store:
@@ -380,6 +379,10 @@ class OxigraphStore:
             raise StoreError(f"store at {self.location} is open read-only")
         try:
             self.ox.update(sparql)
+            # Readers (a running `kg serve`) open the store read-only and replay the write
+            # log on every open; flushing after each document keeps that log short, so they
+            # see new documents in milliseconds instead of seconds.
+            self.ox.flush()
         except OSError as exc:
             raise translate_os_error(self.location, exc) from exc
         except (SyntaxError, RuntimeError, ValueError) as exc:
@@ -442,7 +445,6 @@ class OxigraphStore:
                 if not (self.read_only and _is_transient(exc)) or attempt + 1 == _READ_RETRIES:
                     raise translate_os_error(self.location, exc) from exc
                 time.sleep(_READ_RETRY_PAUSE * (attempt + 1))
-                self._store = None
                 self._store = self._open_read_only()
         raise AssertionError("unreachable")
 

@@ -307,3 +307,51 @@ def test_openapi_documents_every_route_and_problems(client: TestClient) -> None:
     lineage = spec["paths"]["/api/lineage/{notation}"]["get"]["responses"]
     assert PROBLEM in lineage["404"]["content"]
     assert "Problem" in spec["components"]["schemas"]
+
+
+def test_lineage_limit_truncates_in_json_turtle_and_the_contract(client: TestClient) -> None:
+    full = client.get("/api/lineage/48-CT/TW").json()
+    assert full["limit"] == 100 and full["root"]["truncated"] == 0
+    cut = client.get("/api/lineage/48-CT/TW", params={"limit": 1}).json()
+    assert cut["limit"] == 1
+    assert len(cut["root"]["children"]) == 1 and cut["root"]["truncated"] == 1
+    turtle = client.get("/api/lineage/48-CT/TW", params={"limit": 1, "format": "turtle"})
+    graph = rdflib.Graph().parse(data=turtle.text, format="turtle")
+    omitted = rdflib.URIRef(iri.ONTOLOGY + "omittedChildren")
+    assert int(graph.value(rdflib.URIRef(CT_48), omitted)) == 1
+    for bad in (0, 5001, "x"):
+        assert is_problem(client.get("/api/lineage/48-CT/TW", params={"limit": bad}), 422)
+    spec = client.get("/openapi.json").json()
+    params = spec["paths"]["/api/lineage/{notation}"]["get"]["parameters"]
+    limit = next(p for p in params if p["name"] == "limit")
+    assert limit["schema"]["default"] == 100 and limit["schema"]["maximum"] == 5000
+    node = spec["components"]["schemas"]["LineageNodeModel"]["properties"]["truncated"]
+    assert node["type"] == "integer" and "limit" in node["description"]
+
+
+def test_repeated_reads_are_answered_from_the_cache_until_the_store_changes(
+    tmp_path: Path,
+) -> None:
+    from api.app import ResponseCache
+    from kg.store import OxigraphStore
+
+    path = build_world(tmp_path / "store")
+    app = create_app(str(path), workers=1)
+    ask = "ASK { <http://e/s> <http://e/p> <http://e/o> }"
+    with TestClient(app) as c:
+        first = c.get("/api/lineage/48-CT/TW", params={"depth": 2, "limit": 50})
+        again = c.get("/api/lineage/48-CT/TW", params={"limit": 50, "depth": 2})
+        cache = app.middleware_stack
+        while not isinstance(cache, ResponseCache):
+            cache = cache.app
+        assert cache.hits == 1 and again.content == first.content  # parameter order is moot
+        assert c.get("/sparql", params={"query": ask}).json()["boolean"] is False
+        assert is_problem(c.get("/api/lineage/1/XX-NONE"), 404)
+        assert is_problem(c.get("/api/lineage/1/XX-NONE"), 404)
+        assert cache.hits == 1  # errors are not kept
+        writer = OxigraphStore(path)
+        try:
+            writer.ox.update("INSERT DATA { GRAPH <http://e/g> { <http://e/s> <http://e/p> <http://e/o> } }")
+        finally:
+            writer.close()
+        assert c.get("/sparql", params={"query": ask}).json()["boolean"] is True

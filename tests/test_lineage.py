@@ -335,3 +335,66 @@ def test_cli_prints_the_same_tree_as_the_api(tmp_path: Path) -> None:
         assert tree.output.strip() == render_tree(lineage(store, "48-CT/TW")).strip()
     finally:
         store.close()
+
+
+def _by_iri(node: dict, out: dict[str, dict] | None = None) -> dict[str, dict]:
+    out = {} if out is None else out
+    out.setdefault(node["iri"], node)
+    for child in node["children"]:
+        _by_iri(child, out)
+    return out
+
+
+def test_limit_keeps_the_first_children_and_counts_the_rest(world: OxigraphStore) -> None:
+    full = lineage(world, "48-CT/TW").to_json()["root"]
+    assert all(n["truncated"] == 0 for n in _walk(full))  # no limit: nothing left out
+    cut = lineage(world, "48-CT/TW", limit=1).to_json()
+    assert cut["limit"] == 1
+    whole = _by_iri(full)
+    for node in _walk(cut["root"]):
+        assert len(node["children"]) <= 1
+        # what is shown plus what is counted is what the unlimited tree has there
+        assert len(node["children"]) + node["truncated"] == len(whole[node["iri"]]["children"])
+        assert [c["iri"] for c in node["children"]] == [
+            c["iri"] for c in whole[node["iri"]]["children"][:1]
+        ]
+    assert cut["root"]["truncated"] == 1  # 48-CT/TW has two plans
+    assert lineage(world, "48-CT/TW", limit=100).to_json()["root"] == full
+
+
+def test_limit_applies_up_from_an_activity(world: OxigraphStore) -> None:
+    full = lineage(world, activity_iri(doc_c()), direction="up").to_json()["root"]
+    cut = lineage(world, activity_iri(doc_c()), direction="up", limit=1).to_json()["root"]
+    assert len(cut["children"]) == 1
+    assert cut["truncated"] == len(full["children"]) - 1 > 0
+
+
+def test_truncated_children_in_rdf_and_text(world: OxigraphStore) -> None:
+    tree = lineage(world, "48-CT/TW", limit=1)
+    graph = tree_graph(tree)
+    omitted = rdflib.URIRef(iri.ONTOLOGY + "omittedChildren")
+    assert int(graph.value(rdflib.URIRef(CT_48), omitted)) == 1
+    assert (None, omitted, None) not in tree_graph(lineage(world, "48-CT/TW"))
+    text = render_tree(tree)
+    assert "… and 1 more" in text
+    assert "… and" not in render_tree(lineage(world, "48-CT/TW"))
+
+
+def test_cli_limit_prints_how_many_more(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg import cli
+    from kg.cli import main
+    from kg.lineage import DEFAULT_LIMIT, MAX_LIMIT
+
+    assert (cli.LINEAGE_DEFAULT_LIMIT, cli.LINEAGE_MAX_LIMIT) == (DEFAULT_LIMIT, MAX_LIMIT)
+    path = build_world(tmp_path / "store")
+    runner = CliRunner()
+    out = runner.invoke(main, ["--store", str(path), "lineage", "48-CT/TW", "--limit", "1"])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[-1].strip() == "… and 1 more"
+    data = runner.invoke(
+        main, ["--store", str(path), "lineage", "48-CT/TW", "--limit", "1", "--format", "json"]
+    )
+    assert json.loads(data.output)["root"]["truncated"] == 1
+    assert runner.invoke(main, ["--store", str(path), "lineage", "48-CT/TW", "--limit", "0"]).exit_code == 2
