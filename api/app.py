@@ -89,6 +89,9 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+_TRIES = 3  # answers tried on a freshly opened store after a vanished file
+
+
 class Settings:
     """Resolved once per app; arguments win over the environment."""
 
@@ -222,17 +225,23 @@ class ResponseCache:
         return store_version(store)
 
     async def _answer(self, scope: Scope, receive: Receive) -> list[Message]:
-        """The app's whole answer, retried once on a fresh store after a transient failure."""
-        for attempt in (0, 1):
-            messages: list[Message] = []
+        """The app's whole answer, retried on a fresh store after a transient failure.
+
+        Up to three tries: while an ingest is writing, RocksDB compactions can remove files
+        again between the reopen and the retry.
+        """
+        last = _TRIES - 1
+        messages: list[Message] = []
+        for attempt in range(_TRIES):
+            messages = []
             try:
                 await self.app(scope, receive, _collector(messages))
             except Exception as exc:
-                if attempt or messages or not is_transient(exc):
+                if attempt == last or messages or not is_transient(exc):
                     raise
                 await run_in_threadpool(self.holder.renew)
                 continue
-            if attempt == 0 and _store_failed(messages):
+            if attempt < last and _store_failed(messages):
                 await run_in_threadpool(self.holder.renew)
                 continue
             return messages
