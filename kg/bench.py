@@ -254,11 +254,11 @@ def _core_cpu_seconds(sources: list[Any]) -> float:
 
 
 _OX_LOAD = """
-import json, resource, time, pyoxigraph as ox
-t=time.perf_counter(); s=ox.Store({store!r})
-s.bulk_load(path={path!r}, format=ox.RdfFormat.N_QUADS); s.optimize() if {optimize} else None
-dt=time.perf_counter()-t; n=len(s)
-print(json.dumps({{"seconds":dt,"triples":n,"peak_mb":resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}}))
+import json, resource, time
+from pathlib import Path
+from kg.bulk import bulk_load
+r=bulk_load(Path({store!r}), [Path({path!r})])
+print(json.dumps({{"seconds":r.seconds,"triples":r.quads,"peak_mb":resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}}))
 """
 _RDFLIB_LOAD = """
 import json, resource, time, rdflib
@@ -281,7 +281,7 @@ def step_bulk_load(plan: Plan, corpora: dict[str, Path], work: Path, log: Log) -
     for scale in plan.load_scales:
         path = str(corpora[scale])
         store = str(work / f"store-{scale}")
-        row = {"embedded": _rate(_child(_OX_LOAD.format(store=store, path=path, optimize=False), 900))}
+        row = {"embedded": _rate(_child(_OX_LOAD.format(store=store, path=path), 900))}
         if scale in plan.rdflib_scales:
             row["rdflib"] = _rate(_child(_RDFLIB_LOAD.format(path=path), 1200))
         else:
@@ -677,8 +677,7 @@ def run_bench(
         results["bulk_load"] = step_bulk_load(plan, corpora, work, log)
         store_path = work / f"store-{plan.query_scale}"
         if not store_path.exists():
-            _child(_OX_LOAD.format(store=str(store_path), path=str(corpora[plan.query_scale]),
-                                   optimize=False), 900)
+            _child(_OX_LOAD.format(store=str(store_path), path=str(corpora[plan.query_scale])), 900)
 
         virtuoso = None
         if with_virtuoso:

@@ -1,4 +1,4 @@
-"""The ``kg`` command: ingest, extract, validate, query, lineage, export, stats, remove, serve.
+"""The ``kg`` command: ingest, extract, validate, query, lineage, export, load, stats, remove, serve.
 
 Errors a user can act on (:class:`kg.errors.KGError`) print one line, ``error: …``, and exit
 non-zero; tracebacks are only for ``--debug``, because the users are analysts, not developers.
@@ -405,6 +405,38 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
         except OSError as exc:
             raise KGError(f"{output}: cannot write ({exc.strerror or exc})") from exc
         click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None,
+    help="Loader threads for a dump of a few million quads (default: one per CPU).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.pass_context
+def load(ctx: click.Context, files: tuple[Path, ...], workers: int | None, quiet: bool) -> None:
+    """Bulk-load RDF dumps (N-Quads, N-Triples, TriG…) into a new embedded store.
+
+    For moving a store (`kg export --format nquads`) or loading `kg synth` corpora: the
+    facts are written as they are, without extraction or SHACL validation, many times
+    faster than `kg ingest`. The store must not exist yet; on any error nothing is left.
+
+    \b
+    Example:
+      kg --store var/national load var/synth/corpus.nq
+    """
+    from kg.bulk import bulk_load
+    from kg.store import resolve_spec
+
+    location = resolve_spec(ctx.obj.get("store_spec"))
+    if location.startswith(("sparql+http://", "sparql+https://")):
+        raise KGError(
+            "kg load fills an embedded store; a SPARQL server has its own bulk loader "
+            "(for Virtuoso: ld_dir and rdf_loader_run, see bench/README.md)"
+        )
+    say = None if quiet else (lambda message: click.echo(message, err=True))
+    bulk_load(Path(location), files, workers=workers, progress=say)
 
 
 @main.command(context_settings=CONTEXT)

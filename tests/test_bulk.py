@@ -1,0 +1,111 @@
+"""``kg load``: a dump cut in parts loads to exactly its quads; a bad dump leaves nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+import kg.bulk as bulk
+from kg.bulk import Part, bulk_load, plan_parts, split_points
+from kg.cli import main
+from kg.errors import KGError, StoreError
+from kg.lineage import store_stats
+from kg.store import OxigraphStore
+from kg.synth import generate
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synth")
+    generate(out, seed=3, provinces=2, years=2, scale="small", write_documents=False)
+    return out / "corpus.nq"
+
+
+def _quads(path: Path) -> set[str]:
+    """The dump as an in-memory store holds it (the store writes numbers canonically)."""
+    reference = ox.Store()
+    reference.load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    return {str(q) for q in reference}
+
+
+def _stored(location: Path) -> set[str]:
+    return {str(q) for q in ox.Store.read_only(str(location))}
+
+
+def test_split_points_cut_at_line_ends_and_cover_the_file(dump: Path) -> None:
+    data = dump.read_bytes()
+    cuts = split_points(dump, len(data), 5)
+    assert cuts[0] == 0 and cuts[-1] == len(data) and cuts == sorted(set(cuts))
+    assert len(cuts) == 6
+    assert all(data[c - 1 : c] == b"\n" for c in cuts[1:-1])
+    assert b"".join(data[a:b] for a, b in zip(cuts, cuts[1:], strict=False)) == data
+
+
+def test_small_line_dumps_are_cut_per_worker_large_or_nested_ones_are_not(
+    dump: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert len(plan_parts(dump, 3)) == 3
+    assert len(plan_parts(dump, 1)) == 1
+    trig = tmp_path / "same.trig"  # TriG cannot be cut at an arbitrary line end
+    trig.write_bytes(ox.serialize(ox.parse(path=str(dump), format=ox.RdfFormat.N_QUADS),
+                                  format=ox.RdfFormat.TRIG))
+    assert plan_parts(trig, 3) == [Part(trig, 0, trig.stat().st_size)]
+    monkeypatch.setattr(bulk, "LOADER_BATCH", 10)  # the dump now fills the loader's batches
+    assert len(plan_parts(dump, 3)) == 1
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_loaded_store_holds_exactly_the_dump(dump: Path, tmp_path: Path, workers: int) -> None:
+    report = bulk_load(tmp_path / "store", [dump], workers=workers)
+    expected = _quads(dump)
+    assert report.quads == len(expected) and report.files == 1
+    assert _stored(tmp_path / "store") == expected
+
+
+def test_loaded_store_answers_like_the_documents_it_came_from(dump: Path, tmp_path: Path) -> None:
+    bulk_load(tmp_path / "store", [dump], workers=2)
+    with OxigraphStore(tmp_path / "store", read_only=True) as store:
+        stats = store_stats(store)
+        assert stats["documents"] == len(store.document_graphs()) > 10
+        assert stats["links"] > 0 and stats["activities"] > 0
+
+
+def test_syntax_error_names_the_line_and_leaves_no_store(dump: Path, tmp_path: Path) -> None:
+    lines = dump.read_bytes().splitlines(keepends=True)
+    bad_line = len(lines) * 3 // 4  # in the last of two parts: its line number must be global
+    lines[bad_line] = b'<http://example.org/a> <http://example.org/b> "open .\n'
+    broken = tmp_path / "broken.nq"
+    broken.write_bytes(b"".join(lines))
+    with pytest.raises(KGError, match=rf"broken\.nq:{bad_line + 1}: .*nothing was loaded"):
+        bulk_load(tmp_path / "store", [dump, broken], workers=2)
+    assert not (tmp_path / "store").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(KGError):
+        bulk_load(empty, [broken], workers=2)
+    assert list(empty.iterdir()) == []
+
+
+def test_refuses_a_store_that_holds_data_and_leaves_it_untouched(dump: Path, tmp_path: Path) -> None:
+    bulk_load(tmp_path / "store", [dump], workers=2)
+    before = _stored(tmp_path / "store")
+    with pytest.raises(StoreError, match="already exists"):
+        bulk_load(tmp_path / "store", [dump])
+    assert _stored(tmp_path / "store") == before
+
+
+def test_cli_loads_reports_and_refuses_clearly(dump: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(main, ["--store", str(tmp_path / "s"), "load", str(dump)])
+    assert ok.exit_code == 0, ok.output
+    assert f"{len(_quads(dump)):,} quads from 1 file(s)" in ok.output
+    unknown = tmp_path / "dump.xyz"
+    unknown.write_text("x")
+    bad = runner.invoke(main, ["--store", str(tmp_path / "t"), "load", str(unknown)])
+    assert bad.exit_code == 1 and "unknown RDF file extension '.xyz'" in bad.output
+    assert not (tmp_path / "t").exists()
+    remote = runner.invoke(main, ["--store", "sparql+http://127.0.0.1:9/sparql", "load", str(dump)])
+    assert remote.exit_code == 1 and "ld_dir" in remote.output
