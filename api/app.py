@@ -14,6 +14,7 @@ Settings (arguments of :func:`create_app`, else environment):
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
@@ -171,6 +172,12 @@ class ResponseCache:
     total size limit, least recently used out first. A remote store has no cheap version,
     so nothing is cached for it.
 
+    Requests that arrive while the same answer is being computed wait for it instead of
+    computing it again: after an ingest (or at start) many clients ask for the same popular
+    look-ups at once, and each duplicate used to queue its own cold computation behind the
+    others on the same cores (at 10^6 triples with 32 clients, a p50 of 190 ms for the
+    first half minute).
+
     It also retries a read once on a freshly opened store when the one it used lost a
     file to a concurrent writer's compaction.
     """
@@ -192,7 +199,9 @@ class ResponseCache:
         self._entries: OrderedDict[tuple[str, ...], tuple[list[Message], int]] = OrderedDict()
         self._version: Any = None
         self._bytes = 0
+        self._underway: dict[tuple[Any, tuple[str, ...]], asyncio.Future[list[Message] | None]] = {}
         self.hits = 0  # for tests and monitoring
+        self.shared = 0  # answers handed to requests that came while they were computed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _cache_key(scope)
@@ -201,16 +210,40 @@ class ResponseCache:
             return
         version = await self._version_now()
         hit = self._lookup(version, key)
-        if hit is not None:
+        if hit is None and version is not None and (version, key) in self._underway:
+            hit = await asyncio.shield(self._underway[(version, key)])
+            self.shared += hit is not None
+        elif hit is not None:
             self.hits += 1
+        if hit is not None:
             for message in hit:
                 await send(message)
             return
-        messages = await self._answer(scope, receive)
-        if not scope.get(NO_CACHE):
-            self._keep(version, key, messages)
+        messages = await self._answer_once(version, key, scope, receive)
         for message in messages:
             await send(message)
+
+    async def _answer_once(
+        self, version: Any, key: tuple[str, ...], scope: Scope, receive: Receive
+    ) -> list[Message]:
+        """Compute an answer, kept for later requests and handed to those waiting for it
+        (a failure or an answer that may not be kept makes them compute their own)."""
+        underway: asyncio.Future[list[Message] | None] | None = None
+        if version is not None:
+            underway = asyncio.get_running_loop().create_future()
+            self._underway[(version, key)] = underway
+        messages: list[Message] | None = None
+        try:
+            messages = await self._answer(scope, receive)
+            if not scope.get(NO_CACHE):
+                self._keep(version, key, messages)
+            return messages
+        finally:
+            if underway is not None:
+                if self._underway.get((version, key)) is underway:
+                    del self._underway[(version, key)]
+                shareable = messages and messages[0].get("status") == 200 and not scope.get(NO_CACHE)
+                underway.set_result(messages if shareable else None)
 
     async def _version_now(self) -> Any:
         from kg.queries import store_version

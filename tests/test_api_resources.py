@@ -355,3 +355,53 @@ def test_repeated_reads_are_answered_from_the_cache_until_the_store_changes(
         finally:
             writer.close()
         assert c.get("/sparql", params={"query": ask}).json()["boolean"] is True
+
+
+def test_identical_requests_arriving_together_are_computed_once(tmp_path: Path) -> None:
+    """A popular look-up asked by many clients at once (after an ingest) costs one
+    computation; a failed one is not handed on, each request then computes its own."""
+    import asyncio
+
+    from api.app import ResponseCache
+    from kg.store import OxigraphStore
+
+    store = OxigraphStore(build_world(tmp_path / "store"), read_only=True)
+    computed: list[str] = []
+    status = {"code": 200}
+
+    async def slow_app(scope, receive, send) -> None:  # noqa: ANN001
+        computed.append(scope["path"])
+        await asyncio.sleep(0.05)
+        await send({"type": "http.response.start", "status": status["code"], "headers": []})
+        await send({"type": "http.response.body", "body": scope["path"].encode()})
+
+    class Holder:
+        def stale(self) -> bool:
+            return False
+
+        def current(self) -> OxigraphStore:
+            return store
+
+    cache = ResponseCache(slow_app, Holder())  # type: ignore[arg-type]
+
+    async def get(path: str) -> tuple[int, bytes]:
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
+        sent: list[dict] = []
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await cache(scope, None, send)  # type: ignore[arg-type]
+        return sent[0]["status"], sent[1]["body"]
+
+    async def burst(paths: list[str]) -> list[tuple[int, bytes]]:
+        return await asyncio.gather(*(get(p) for p in paths))
+
+    paths = ["/api/lineage/a"] * 8 + ["/api/lineage/b"] * 4
+    answers = asyncio.run(burst(paths))
+    assert answers == [(200, p.encode()) for p in paths]
+    assert sorted(computed) == ["/api/lineage/a", "/api/lineage/b"] and cache.shared == 10
+    computed.clear()
+    status["code"] = 500
+    answers = asyncio.run(burst(["/api/lineage/c"] * 3))
+    assert answers == [(500, b"/api/lineage/c")] * 3 and len(computed) == 3
