@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -333,7 +334,14 @@ def coerce_params(store: Store, query: NamedQuery, values: Mapping[str, str]) ->
 
 
 _CACHE_LOCK = threading.Lock()
-_CACHES: dict[tuple[int, str], tuple[Hashable, Any]] = {}
+# Per store object (weakly: a store that is dropped takes its caches with it), per name:
+# the version a value was built for, and the value.
+_CACHES: weakref.WeakKeyDictionary[Any, dict[str, tuple[Hashable, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+_BUILD_LOCKS: weakref.WeakKeyDictionary[Any, dict[str, threading.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def store_version(store: Store) -> Hashable | None:
@@ -368,30 +376,27 @@ def versioned(
     version = store_version(store)
     if version is None:
         return build()
-    key = (id(store), name)
     with _CACHE_LOCK:
-        hit = _CACHES.get(key)
+        values = _CACHES.setdefault(store, {})
+        hit = values.get(name)
         if hit is not None and hit[0] == version:
             return hit[1]
-        lock = _BUILD_LOCKS.setdefault(key, threading.Lock())
+        lock = _BUILD_LOCKS.setdefault(store, {}).setdefault(name, threading.Lock())
     if stale_ok and hit is not None and not lock.acquire(blocking=False):
         return hit[1]
     if not (stale_ok and hit is not None):
         lock.acquire()
     try:
         with _CACHE_LOCK:
-            hit = _CACHES.get(key)
+            hit = values.get(name)
             if hit is not None and hit[0] == version:
                 return hit[1]
         value = build()
         with _CACHE_LOCK:
-            _CACHES[key] = (version, value)
+            values[name] = (version, value)
         return value
     finally:
         lock.release()
-
-
-_BUILD_LOCKS: dict[tuple[int, str], threading.Lock] = {}
 
 
 def memo(store: Store, name: str) -> dict[Any, Any]:

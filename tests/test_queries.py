@@ -276,3 +276,28 @@ def test_seed_body_activities_under_36_ct_tw(seeds: OxigraphStore) -> None:
     rows = run_named(seeds, "body-activities", {"directive": iri.instrument("36-CT/TW")}).rows
     bodies = {iri.fold(str(r["bodyLabel"])) for r in rows}
     assert any("lien doan lao dong" in b for b in bodies), bodies
+
+
+def test_per_version_values_are_built_once_and_go_with_their_store(tmp_path) -> None:  # noqa: ANN001
+    """A value is rebuilt only when the data changes, and a store that is dropped takes its
+    cached values with it (a long-running process opens and drops many)."""
+    import gc
+    import weakref
+
+    from kg import queries
+
+    writer = OxigraphStore(tmp_path / "s")
+    builds: list[int] = []
+
+    def build() -> int:
+        builds.append(1)
+        return len(builds)
+
+    assert queries.versioned(writer, "n", build) == queries.versioned(writer, "n", build) == 1
+    writer.ox.update("INSERT DATA { GRAPH <http://e/g> { <http://e/s> <http://e/p> 1 } }")
+    assert queries.versioned(writer, "n", build) == 2
+    gone = weakref.ref(writer)
+    held = len(queries._CACHES)
+    del writer
+    gc.collect()
+    assert gone() is None and len(queries._CACHES) == held - 1
