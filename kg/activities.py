@@ -270,11 +270,11 @@ _LEAD_ADVERBS = re.compile(
     r"\A(?:(?:Đồng\s+thời|Bên\s+cạnh\s+đó|Ngoài\s+ra|Trong\s+đó|Mặt\s+khác|Qua\s+đó|Từ\s+đó|Kết\s+quả)\s*[,:]?\s*)+",
     re.I,
 )
-_LEAD_TRIGGER = re.compile(
-    r"\A(?:(?:Tiếp\s+tục|Đồng\s+thời|Đã|Chủ\s+động|Tích\s+cực)\s+)*(?:triển\s+khai\s+thực\s+hiện|thực\s+hiện|triển\s+khai|quán\s+triệt|hưởng\s+ứng|căn\s+cứ|theo)(?!\w)",
+_LEAD_TRIGGER = re.compile(  # used with .match(text, pos, end): anchored at pos
+    r"(?:(?:Tiếp\s+tục|Đồng\s+thời|Đã|Chủ\s+động|Tích\s+cực)\s+)*(?:triển\s+khai\s+thực\s+hiện|thực\s+hiện|triển\s+khai|quán\s+triệt|hưởng\s+ứng|căn\s+cứ|theo)(?!\w)",
     re.I,
 )
-_THEO_DO = re.compile(r"\A(?:Theo\s+đó|Thực\s+hiện\s+(?:các\s+)?(?:văn\s+bản|kế\s+hoạch|chỉ\s+đạo)\s+(?:nêu\s+)?trên)(?!\w)", re.I)
+_THEO_DO = re.compile(r"(?:Theo\s+đó|Thực\s+hiện\s+(?:các\s+)?(?:văn\s+bản|kế\s+hoạch|chỉ\s+đạo)\s+(?:nêu\s+)?trên)(?!\w)", re.I)
 _ADVERBS = (
     "đã", "đang", "sẽ", "cũng", "đều", "vẫn", "luôn", "tiếp tục", "chủ động", "tích cực", "thường xuyên", "kịp thời",
     "trực tiếp", "khẩn trương", "nghiêm túc", "đồng thời", "tốt", "thành công", "liên tiếp", "cần", "phải",
@@ -322,6 +322,9 @@ _PERIOD_LOW = re.compile(
     rf"|{_I}(?<=g{_I})a{_I}\s+đoạn\s+\d{{4}}\s*-\s*\d{{4}}"
     r"|ă(?<=nă)m\s+\d{4})(?!\w)"
 )
+# Every _PERIOD_LOW match holds one of these: "từ", "quý", "năm" (every "tháng" phrase
+# ends with "năm"), "niên" (its "i" in any of _I's forms), "đoạn" (giai đoạn).
+_PERIOD_LOW_WORDS = ("năm", "từ", "quý", "đoạn", "niên", "nıên", "nİên")
 _DATE_BEFORE = re.compile(r"(?:tháng\s+\d{1,2}|ngày\s+\d{1,2}/\d{1,2})\s*$")
 _PLACE = re.compile(  # "trên địa bàn …" or "tại …", not inside a word
     r"t(?<!\wt)(?:rên\s+địa\s+bàn|ại)\s+(?P<p>(?:tỉnh|huyện|thành\s+phố|thị\s+xã|xã|phường|thị\s+trấn|các\s+huyện|các\s+xã)"
@@ -358,7 +361,7 @@ class _Unit:
     events: list[_Event] = field(default_factory=list)
     classes: dict[int, str] = field(default_factory=dict)  # mention index in events → class
     desc: list[tuple[int, int, int]] = field(default_factory=list)  # description regions, owner
-    lead_pos: int = -1  # where the clause starts without its label (see _lead_text), once known
+    lead_pos: int = -1  # where the clause starts without its label (see _lead_pos), once known
 
 
 _TYPE_GAP = re.compile(r"\s+(?:số\s+)?|\s*")
@@ -404,7 +407,9 @@ def _scan(text: str, low: str, instruments: Sequence[Instrument]) -> list[_Event
     return out
 
 
+@lru_cache(maxsize=4096)
 def _kind_of(phrase: str) -> str:
+    """The kind of a verb phrase as written (cached: the same few hundred recur)."""
     return _kind_of_words(_WS.sub(" ", phrase).lower())
 
 
@@ -520,7 +525,10 @@ def _split_clauses(text: str, unit: _Unit) -> list[_Unit]:
     """Split a sentence at ";" where the next part has its own verb near its start; list items
     without a verb of their own ("…; Nghị quyết số 51 …; Chỉ thị số 12 …") stay with it."""
     events = unit.events
-    if not any(e.kind == "semi" for e in events):
+    for e in events:  # (a loop, not any(): this runs for every sentence)
+        if e.kind == "semi":
+            break
+    else:
         return [unit]
     depth = 0
     cuts: list[int] = []
@@ -654,13 +662,12 @@ def _main_verb(text: str, unit: _Unit, memo: dict[int, bool]) -> _Event | None:
     first = next(verbs, None)
     if first is None:
         return None
-    lead_text, lead_pos = _lead_text(text, unit)
+    lead_pos = _lead_pos(text, unit)
     if first.start - lead_pos < 3 and _folded_words(text[first.start : first.end]) in ("de nghi", "yeu cau"):
         second = next(verbs, None)
         if second is not None:
             return second  # "Đề nghị Ủy ban MTTQ tỉnh … tăng cường vận động": the addressee acts
-    lead = _LEAD_TRIGGER.match(lead_text)
-    if lead and first.kind == "trig":
+    if first.kind == "trig" and _LEAD_TRIGGER.match(text, lead_pos, unit.end):
         mentions = [e for e in unit.events if e.kind == "mention"]
         if mentions:
             comma = text.find(",", mentions[0].end, unit.end)
@@ -698,13 +705,14 @@ def _folded_words(words: str) -> str:
     return _WS.sub(" ", fold(words))
 
 
-def _lead_text(text: str, unit: _Unit) -> tuple[str, int]:
-    """The clause without its label and markup, and the offset where that starts."""
+def _lead_pos(text: str, unit: _Unit) -> int:
+    """Where the clause starts without its label and markup (the clause's text is not cut
+    out: most callers only match a pattern there, with .match(text, pos, end))."""
     pos = unit.lead_pos
     if pos < 0:
         m = _LABEL.match(text, unit.start, unit.end)
         pos = unit.lead_pos = m.end() if m else unit.start
-    return text[pos : unit.end], pos
+    return pos
 
 
 def _kind(text: str, unit: _Unit, verb: _Event) -> str:
@@ -724,8 +732,7 @@ def _kind(text: str, unit: _Unit, verb: _Event) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Place:
+class _Place(NamedTuple):  # a cache key of _resolve/_subject: a tuple hashes in C
     province: str | None
     level: str | None
     place: str | None
@@ -793,7 +800,7 @@ _COLLECTIVE = re.compile(r"(?i)\A(?:các|những|toàn\s+thể)\s+(?!Sở\s|Ban\
 
 
 def _explicit_agent(text: str, unit: _Unit, verb: _Event, where: _Place) -> str | None:
-    lead, pos = _lead_text(text, unit)
+    pos = _lead_pos(text, unit)
     if verb.start <= pos:
         return None
     prefix = text[pos : verb.start]
@@ -1001,6 +1008,12 @@ _PERIOD_RANK = (("từ", 0), ("tháng", 1), ("quý", 2), ("niên", 3), ("giai", 
 def _period(text: str, low: str, start: int, end: int) -> str | None:
     """The most specific period the clause names ("từ … đến …" over "năm 2024").
     ``low`` is _lower(text)."""
+    find = low.find
+    for w in _PERIOD_LOW_WORDS:  # (a loop, not any(): this runs for every activity)
+        if find(w, start, end) >= 0:
+            break
+    else:
+        return None  # no period: str.find is cheaper than the scan
     best: tuple[int, str] | None = None
     for m in _PERIOD_LOW.finditer(low, start, end):
         at = m.start()
@@ -1094,6 +1107,7 @@ def extract_activities(
     carried: tuple[int, int, list[str]] | None = None  # (until, from, drivers) of a lead "Thực hiện X"
     prev_mentions: list[str] = []
     agents_at: list[tuple[int, int, str | None, str | None]] = []  # in text order  # body units: span and agent, for footnotes
+    has_footnotes = any(u.footnote for u in units)  # agents_at is read for footnote units only
     for u in units:
         _classify(text, u, memo)
         mentions = [(i, e) for i, e in enumerate(u.events) if e.kind == "mention"]
@@ -1107,12 +1121,10 @@ def extract_activities(
             u.classes, u.desc = {}, []
             _classify(text, u, memo, listing=True)
         is_heading = sc_i is not None and scopes[sc_i].heading_end > scopes[sc_i].start and u.start >= scopes[sc_i].start and u.end <= scopes[sc_i].heading_end + 1
-        lead, lead_pos = _lead_text(text, u)
+        lead_pos = _lead_pos(text, u)
         drivers: list[str] = [e.key for i, e in mentions if u.classes.get(i) == "driver"]
-        own_drivers = len(drivers)
-        outputs = [(i, e) for i, e in mentions if u.classes.get(i) == "output"]
         # a lead "Thực hiện X, …" carries X to the rest of its paragraph (or item)
-        if not u.footnote and _LEAD_TRIGGER.match(lead) and drivers:
+        if not u.footnote and drivers and _LEAD_TRIGGER.match(text, lead_pos, u.end):
             until = len(text)
             if sc_i is not None:
                 until = scopes[sc_i].end if lead_pos - scopes[sc_i].start < 12 else until
@@ -1123,23 +1135,13 @@ def extract_activities(
                 if sc_i is not None:
                     until = min(until, scopes[sc_i].end)
             carried = (until, u.start, list(drivers))
-        if _THEO_DO.match(lead):
-            drivers += prev_mentions
-        if carried and not u.footnote and carried[1] < u.start < carried[0]:
-            drivers += carried[2]
-        s = sc_i
-        while s is not None:
-            drivers += scopes[s].drivers
-            s = scopes[s].parent
-        drivers += doc_drivers
-        if not (sc_i is not None and scopes[sc_i].forward):
-            drivers += reported
+        mentioned_before = prev_mentions  # what "Theo đó, …" refers to
         prev_mentions = [e.key for _, e in mentions] if not u.footnote else prev_mentions
 
         agent: str | None = None
         if verb is not None and not is_heading:
             agent = _explicit_agent(text, u, verb, where)
-            if agent is None and lead.rstrip().endswith(":") is False:
+            if agent is None and not text[lead_pos : u.end].rstrip().endswith(":"):
                 # "Liên đoàn Lao động tỉnh: Tổ chức …"
                 colon = text.find(":", lead_pos, verb.start)
                 if colon > 0:
@@ -1163,13 +1165,27 @@ def extract_activities(
             head = _subject(text[lead_pos : u.end].rstrip(" :\n"), where)
             if head:
                 scopes[sc_i].agent = head
-        if not u.footnote:
+        if has_footnotes and not u.footnote:
             agents_at.append((u.start, u.end, agent, "issue" if any(e.kind == "issue" for e in u.events) else None))
 
         quiet = sc_i is not None and scopes[sc_i].quiet
         if verb is not None and not is_heading and not quiet:
+            outputs = any(u.classes.get(i) == "output" for i, _ in mentions)
             kind = "ban hành văn bản" if verb.kind == "issue" or (outputs and verb.kind != "trig" and _kind(text, u, verb) == "ban hành văn bản") else _kind(text, u, verb)
-            inherited = drivers[own_drivers:]
+            # the drivers the clause inherits: those "Theo đó" refers to, a lead "Thực hiện X"
+            # carried on, its sections' and the document's
+            inherited: list[str] = []
+            if _THEO_DO.match(text, lead_pos, u.end):
+                inherited += mentioned_before
+            if carried and not u.footnote and carried[1] < u.start < carried[0]:
+                inherited += carried[2]
+            s = sc_i
+            while s is not None:
+                inherited += scopes[s].drivers
+                s = scopes[s].parent
+            inherited += doc_drivers
+            if not (sc_i is not None and scopes[sc_i].forward):
+                inherited += reported
             for ps, pe in _pieces(u, verb):
                 keep = verb.start if ps <= verb.start < pe else ps
                 # only the dropped blocks that can touch [ps, pe): those further left end

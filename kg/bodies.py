@@ -20,16 +20,33 @@ from functools import cache, lru_cache
 from kg import iri
 from kg.reference import (
     BodyTemplate,
+    Province,
     UnitKind,
     body_template,
     body_templates,
     central_bodies,
-    key,
-    province_by_name,
     unit_kinds,
 )
+from kg.reference import key as _reference_key
+from kg.reference import province_by_name as _reference_province
 
 CENTRAL = "trung ương"
+
+
+# Resolving one mention looks up the same few unit words and place names many times over
+# (each lookup normalises and folds its text): both cached, as pure functions of the text.
+@lru_cache(maxsize=8192)
+def key(text: str) -> str:
+    """:func:`kg.reference.key`, cached."""
+    return _reference_key(text)
+
+
+@lru_cache(maxsize=4096)
+def province_by_name(text: str) -> Province | None:
+    """:func:`kg.reference.province_by_name`, cached."""
+    return _reference_province(text)
+
+
 _SEP = r"[\s\-–,&./]*"  # what may stand between the words of a name: "LĐ-TB&XH", "LĐTB&XH"
 _SLOTS = re.compile(r"\{(unit|abbr|short|place)\}")
 _UNIT_SYNONYMS = {"tp": "thành phố"}  # "UBND TP", "Công an TP." for thành phố

@@ -114,13 +114,27 @@ class _FoldedBefore:
         return self.folded[index]
 
 
+def _without_type_tail(window: str) -> str:
+    """``window[:_TYPE_TAIL.search(window).start()]``: the optional parts of _TYPE_TAIL peeled
+    off the end, last first. Searching tried the all-optional pattern at every character of
+    the window; peeling gives the same leftmost start, because no part of the pattern can
+    match the characters of a later part (so taking each part that is there never loses)."""
+    head = window.rstrip()
+    if head.endswith(":"):
+        head = head[:-1].rstrip()
+    if head.endswith("so"):
+        head = head[:-2].rstrip()
+    if head.endswith("hanh dong"):
+        head = head[:-9].rstrip()
+    return head
+
+
 def _type_word_before(folded_view: FoldedView | _FoldedBefore, start: int) -> tuple[str | None, int]:
     """The type word that introduces a notation at ``start``, and where it begins."""
     window_start = max(0, start - 40)
     window = folded_view[window_start:start]
-    m = _TYPE_TAIL.search(window)
-    cut = m.start() if m else len(window)
-    head = window[:cut]
+    head = _without_type_tail(window)
+    cut = len(head)
     if not head.endswith(_TYPE_WORD_ENDINGS):
         return None, start  # most numbers: no type word at all, so skip the loop
     for word in TYPE_WORDS:
@@ -191,6 +205,9 @@ _ATTR_ISSUER = re.compile(r"\s*,?\s*(?:của|do)\s+(?P<i>[^,;:.“”\"()]+?)(?=
 _ATTR_SUBJECT = re.compile(r"\s*,?\s*(?:về|V/v|v/v)\s+(?:việc\s+)?(?P<s>[^;]{3,250}?)(?=\s*(?:;|\.\s|\.$|$|,\s*(?:ngày|Kế hoạch|Chỉ thị|Quyết định|Nghị quyết|Công văn)|\s+(?:của|và)\s+(?:Kế hoạch|Chỉ thị|Quyết định|Nghị quyết|Công văn|Chương trình)))")
 
 
+_ATTR_TERM = re.compile(r"\s*\((?:khóa|khoá|Khóa|Khoá)\s+[IVXL]+\)")  # "(khóa XII)" after an issuer
+
+
 def _read_attributes(c: Citation, text: str) -> None:
     pos = c.end
     m = _ATTR_DATE.match(text, pos)
@@ -204,9 +221,9 @@ def _read_attributes(c: Citation, text: str) -> None:
             c.issuer = issuer
             pos = m.end()
             # "của Bộ Chính trị (khóa X)": the term in brackets belongs to the issuer
-            km = re.match(r"\s*\((?:khóa|khoá|Khóa|Khoá)\s+[IVXL]+\)", text[pos:])
+            km = _ATTR_TERM.match(text, pos)
             if km:
-                pos += km.end()
+                pos = km.end()
     if c.date is None:
         m = _ATTR_DATE.match(text, pos)
         if m:

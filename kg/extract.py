@@ -21,8 +21,11 @@ from kg.observations import extract_observations
 from kg.reference import provinces
 from kg.resolve import resolve
 
-# Where the preamble ends: the first top-level section heading ("I. …", "1. …").
-_FIRST_SECTION = re.compile(r"(?:^|\s)(?:I|1)\.\s+[A-ZĐÂĂÊÔƠƯ]")
+# Where the preamble ends: the first top-level section heading ("I. …", "1. …"), after a
+# space or at the start. (The plain form r"(?:^|\s)(?:I|1)\.\s+[A-ZĐÂĂÊÔƠƯ]" made `re` try
+# every character; this opens with "I"/"1", which it skips to in C, and the space or start
+# is looked for behind it: the plain match starts there.)
+_FIRST_SECTION = re.compile(r"[I1](?:(?<=\s[I1])|(?<=^[I1]))\.\s+[A-ZĐÂĂÊÔƠƯ]")
 # "Căn cứ Luật Tổ chức chính quyền địa phương …": a law cited by name as the legal basis.
 _BASIS_BEFORE = re.compile(r"(?:^|\n)[ \t*-]*can cu(?: vao)?\s*$")
 
@@ -41,7 +44,7 @@ def extract(source: SourceDocument) -> Extraction:
     instruments = resolve(citations, header, view.text)
     instruments += find_named(view, instruments, citations)
     m = _FIRST_SECTION.search(view.text)
-    preamble_end = m.start() if m else min(len(view.text), 1500)
+    preamble_end = max(0, m.start() - 1) if m else min(len(view.text), 1500)
     relations = find_links(
         view, citations, text, own_notation=header.notation, preamble_end=preamble_end
     )

@@ -64,7 +64,15 @@ _ISSUER_CAPS = re.compile(
 _SELF_REPORTING = re.compile(
     r"(?P<b>(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Ban Chỉ đạo|Tỉnh ủy|Tỉnh uỷ|Công an)[^.;:\n]{0,80}?)\s+(?:xây dựng |tổng hợp |trân trọng )?(?:báo cáo|ban hành|đề nghị|yêu cầu)\b"
 )
-_PROVINCE_MENTION = re.compile(r"\b(?:tỉnh|Tỉnh|TỈNH)\s+(?P<p>(?:[A-ZĐ][a-zà-ỹđ]+)(?:\s+[A-ZĐ][a-zà-ỹđ]+){0,3})")
+# r"\b(?:tỉnh|Tỉnh|TỈNH)\s+…", each spelling opened by its first letter and "\b" checked
+# behind it, so that `re` skips ahead to each "t"/"T" in C instead of trying every character.
+_PROVINCE_MENTION = re.compile(r"(?:t(?<!\wt)ỉnh|T(?<!\wT)(?:ỉnh|ỈNH))\s+(?P<p>(?:[A-ZĐ][a-zà-ỹđ]+)(?:\s+[A-ZĐ][a-zà-ỹđ]+){0,3})")
+
+
+# "V/v …" (về việc) not inside a word: r"\bV/v…", written to open with its literal so that
+# `re` skips ahead to each "V" in C (a leading \b made it try every character).
+_VV = re.compile(r"V(?<!\wV)/v\b")
+_VV_TITLE = re.compile(r"V(?<!\wV)/v\s+(?P<t>[^\n]+(?:\n[^\n]+){0,2})")
 
 
 def read_header(text: str, provinces: list[str] | None = None) -> DocumentHeader:
@@ -107,7 +115,7 @@ def _document_type(head: str) -> str | None:
             key = fold(stripped)
             if key in _TYPE_LINES:
                 return _TYPE_LINES[key]
-    if re.search(r"^\s*Kính gửi\s*:", head, re.MULTILINE) or re.search(r"\bV/v\b", head):
+    if re.search(r"^\s*Kính gửi\s*:", head, re.MULTILINE) or _VV.search(head):
         return "Công văn"
     return None
 
@@ -186,7 +194,7 @@ def _signer(text: str) -> str | None:
 
 def _title(text: str, doc_type: str | None) -> str | None:
     lines = text[:6000].splitlines()
-    m = re.search(r"\bV/v\s+(?P<t>[^\n]+(?:\n[^\n]+){0,2})", text[:3000])
+    m = _VV_TITLE.search(text, 0, 3000)
     if m:
         return _join(m.group("t"))
     for i, line in enumerate(lines):

@@ -39,6 +39,19 @@ _TRIGGER_END = re.compile(
 # without any cannot match, and most gaps are ruled out by str's substring search before
 # the pattern is tried at each of their characters.
 _TRIGGER_WORDS = ("thuc hien", "trien khai", "cu the hoa", "quan triet", "gan voi", "can cu", "huong dan")
+# Every match of _TRIGGER_END, _THEO_END and _ISSUED_END is made of lower-case ASCII
+# letters, digits and whitespace, and runs to the end: it starts after the last other
+# character. Searching from there (found greedily from the end, in C) finds the same match
+# as searching the whole gap, where `re` tried the pattern at every character.
+_BEFORE_TAIL_RUN = re.compile(r"(?s:.*)[^a-z\d\s]")
+
+
+def _tail_run_start(s: str) -> int:
+    """Where the trailing run of lower-case ASCII letters, digits and whitespace starts."""
+    m = _BEFORE_TAIL_RUN.match(s)
+    return m.end() if m else 0
+
+
 # "A theo B" after "thực hiện A": B is what directs A.
 _THEO_END = re.compile(r"\btheo\s*$")
 # "… A, <body> (đã) ban hành B": B was issued to carry out A.
@@ -147,7 +160,8 @@ def _links_in_clause(inside, folded, view, c_start, add, own) -> set[str]:  # ty
             continue  # the document's own links are _document_links' business
         gap = folded[a.attrs_end : b.word_start]
         raw_gap = view.text[a.attrs_end : b.word_start]
-        m = _TRIGGER_END.search(gap) if any(w in gap for w in _TRIGGER_WORDS) else None
+        tail = _tail_run_start(gap)
+        m = _TRIGGER_END.search(gap, tail) if any(w in gap for w in _TRIGGER_WORDS) else None
         lead = len(gap) - len(m.group(0)) if m else 0
         if m and lead > 5 and (raw_gap[lead : lead + 1].isupper() or _OPENER_END.search(raw_gap[:lead])):
             m = None  # "… Thực hiện B", "… Để triển khai B": a new sentence, not A's purpose
@@ -174,8 +188,10 @@ def _links_in_clause(inside, folded, view, c_start, add, own) -> set[str]:  # ty
             continue
         # "thực hiện A theo B" and "thực hiện A, … ban hành B (, C …)": B (and C) carry out A.
         before_a = folded[max(c_start, a.word_start - 60) : a.word_start]
-        if any(w in before_a for w in _TRIGGER_WORDS) and _TRIGGER_END.search(before_a) and (
-            _THEO_END.search(gap) or (_ISSUED_END.search(gap) and len(gap) <= 200)
+        if (
+            any(w in before_a for w in _TRIGGER_WORDS)
+            and _TRIGGER_END.search(before_a, _tail_run_start(before_a))
+            and (_THEO_END.search(gap, tail) or (_ISSUED_END.search(gap, tail) and len(gap) <= 200))
         ):
             add(b.key, a.key, "implements", a.word_start, b.end)
             carried.add(a.key)

@@ -439,7 +439,13 @@ def _relative_after(vt: str, pos: int) -> tuple[str, int] | None:
 
 def _last_verb(pre: str, reach: int = 90) -> str | None:
     """The verb nearest the end of ``pre`` (longest phrasing wins at each position)."""
-    words = _WORD.findall(pre[-reach:].lower())
+    return _last_verb_in(pre[-reach:])
+
+
+@lru_cache(maxsize=8192)
+def _last_verb_in(window: str) -> str | None:
+    """:func:`_last_verb` of the window it reads; cached: the words before numbers recur."""
+    words = _WORD.findall(window.lower())
     for i in range(len(words) - 1, -1, -1):
         for cand in _VERB_BY_LAST.get(words[i], ()):
             n = len(cand)
@@ -706,8 +712,8 @@ def _extract_region(
             # place
             a, b = _clause_bounds(vt, q.start, q.end, lo, hi)
             place = None  # the first place named after the number, else the last before it
-            k0 = bisect_left(place_starts, a)
-            for ps, pe, pname in places[k0:]:
+            for k in range(bisect_left(place_starts, a), len(places)):  # (no copy of the rest)
+                ps, pe, pname = places[k]
                 if ps >= b or pe > b:
                     break
                 place = pname

@@ -38,7 +38,9 @@ _MARKUP_MARK = re.compile(
     r"[*\\#<](?:(?<=\*)(?<![\w*]\*)\*{0,2}(?=\S)|(?<=\*)(?<=\S\*)\*{0,2}(?![\w*])"
     r"|(?<=\\)(?=[*#_\[\]()\-+.])|(?<=#)(?P<hash>#{0,5}[ \t]+)|(?<=<)/?sup>)"
 )
-_HAS_MARKUP = re.compile(r"[*#\\]|<sup>")
+# r"[*#\\]|<sup>" opened by one character set ("<" then needs "sup>" after it): `re` skips to
+# such a character in C, where the alternation made it try every position.
+_HAS_MARKUP = re.compile(r"[*#\\<](?:(?<=<)sup>|(?<!<))")
 
 
 def _ws_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -624,6 +626,18 @@ _SENT_END = re.compile(r"[.!?…:](?:(?<=[.!?…])[.!?…]*[”\")]?(?= +\S)|(?<
 _TOKEN_BEFORE = re.compile(r"(\S+?)[.!?…]+[”\")]?$")
 
 
+def _token_before_period(vt: str, lo: int, end: int) -> str:
+    """``_TOKEN_BEFORE.search(vt, lo, end).group(1)`` ("" for no match) where ``vt[end - 1]``
+    is ".": the search's leftmost match starts where the last run of non-space characters
+    does (within ``vt[lo:end]``), and its lazy group stops before the run's closing
+    ".!?…" characters, keeping at least one character; a run of one character (the "."
+    alone) does not match. Worked out directly: the search was tried at every character."""
+    run = vt[lo:end].rsplit(None, 1)[-1]
+    if len(run) < 2:
+        return ""
+    return run[: max(1, len(run.rstrip(".!?…")))]
+
+
 def _starts_sentence(ch: str) -> bool:
     return ch.isupper() or ch.isdigit() or ch in "-+•“\"(*"
 
@@ -685,8 +699,7 @@ def view_sentences(v: View, boundaries: Iterable[int] = ()) -> list[tuple[int, i
         if nxt >= len(vt):
             continue
         if vt[m.start()] == "." and m.end() - m.start() == 1:
-            tm = _TOKEN_BEFORE.search(vt, max(0, m.start() - 12), m.end())
-            tok = tm.group(1).lower() if tm else ""
+            tok = _token_before_period(vt, max(0, m.start() - 12), m.end()).lower()
             if tok in _ABBREV or (len(tok) == 1 and tok.isalpha()) or tok.endswith("v.v"):
                 continue
         if _starts_sentence(vt[nxt]) or vt[m.start()] == ":":

@@ -364,8 +364,11 @@ def test_fast_period_pattern_finds_what_the_case_blind_one_finds() -> None:
         s = rng.randint(0, len(text))
         e = rng.randint(s, len(text))
         plain = [m.span() for m in A._PERIOD.finditer(text, s, e)]
-        fast = [m.span() for m in A._PERIOD_LOW.finditer(A._lower(text), s, e)]
+        low = A._lower(text)
+        fast = [m.span() for m in A._PERIOD_LOW.finditer(low, s, e)]
         assert fast == plain, (text, s, e)
+        # _period looks for these words before it scans: every match holds one
+        assert all(any(w in low[a:b] for w in A._PERIOD_LOW_WORDS) for a, b in fast), (text, s, e)
     assert A._period("Trong quý II năm 2024, …", A._lower("Trong quý II năm 2024, …"), 0, 24) == "quý II năm 2024"
 
 

@@ -207,3 +207,24 @@ def test_fast_named_patterns_find_what_the_plain_ones_find() -> None:
         for rx in patterns:
             got = [(m.span(), m.groupdict()) for m in rx.finditer(text)]
             assert got == [(m.span(), m.groupdict()) for m in plain(rx).finditer(text)], (rx.pattern[:30], text)
+
+
+def test_type_tail_peeled_off_where_the_pattern_finds_it() -> None:
+    from kg.citations import _TYPE_TAIL, _without_type_tail
+
+    pieces = ["so", "hanh dong", ":", " ", "\n", "\t", "x", "a so", "dongso", "hanh", "s", "o", "ke hoach", "\u00a0"]
+    for window in _scrambled(5, pieces, 3000, 8):
+        m = _TYPE_TAIL.search(window)
+        assert m is not None and _without_type_tail(window) == window[: m.start()], window
+
+
+def test_named_scans_are_skipped_only_where_they_cannot_match() -> None:
+    from kg import named as N
+
+    pieces = ["Luật ", "Bộ luật ", "BỘ LUẬT ", "Pháp lệnh ", "Đề án ", "(Đề án 06)", "(Chương trình 135)", "(Dự án 7)",
+              "Dự án hỗ trợ người nghèo ", "Phòng chống ", "( Đề án 1)", "xLuật ", "\n", " ", "a"]
+    for text in _scrambled(6, pieces, 3000, 10):
+        if N._LAW.search(text):
+            assert N._may_hold(text, N._LAW_WORDS), text
+        if N._TITLED_ALIASED.search(text):
+            assert N._may_hold(text, N._SHORT_NAME_OPENERS), text

@@ -81,3 +81,25 @@ def test_lists_of_plans_converse_order_and_joint_codes() -> None:
     by = {i.notation: i for i in e.instruments if i.notation}
     assert by["01/2004/TTLT-BCA-BQP-BLĐTBXH"].issuer == "Bộ Công an, Bộ Quốc phòng, Bộ Lao động - Thương binh và Xã hội"
     assert by["10/2003/PL-UBTVQH11"].issuer == "Ủy ban Thường vụ Quốc hội" and not by["10/2003/PL-UBTVQH11"].local
+
+
+def test_fast_word_start_patterns_find_what_the_plain_ones_find() -> None:
+    import random
+    import re
+
+    from kg.header import _PROVINCE_MENTION, _VV, _VV_TITLE
+
+    plain = {
+        _VV: re.compile(r"\bV/v\b"),
+        _VV_TITLE: re.compile(r"\bV/v\s+(?P<t>[^\n]+(?:\n[^\n]+){0,2})"),
+        _PROVINCE_MENTION: re.compile(r"\b(?:tỉnh|Tỉnh|TỈNH)\s+" + _PROVINCE_MENTION.pattern.split(r")\s+", 1)[1]),
+    }
+    pieces = ["V/v ", "xV/v", "V/vx", "(V/v", "tỉnh ", "Tỉnh ", "TỈNH ", "tỈNH ", "xtỉnh ", "1tỉnh ", "Lai ", "Châu ",
+              "Đà ", "_", "\n", " ", "a"]
+    rng = random.Random(8)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 9)))
+        for fast, slow in plain.items():
+            assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == [
+                (m.span(), m.groupdict()) for m in slow.finditer(text)
+            ], (fast.pattern, text)

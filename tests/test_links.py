@@ -115,3 +115,35 @@ def test_fast_clause_ends_are_where_the_plain_pattern_puts_them() -> None:
         view = clean(text)
         ends = [m.end() for m in plain.finditer(view.text)]
         assert [b for _, b in _clauses(view)] == [*ends, len(view.text)], text
+
+
+def test_end_anchored_triggers_found_from_the_trailing_run_as_in_the_whole_gap() -> None:
+    import random
+
+    from kg.links import _ISSUED_END, _THEO_END, _TRIGGER_END, _tail_run_start
+
+    pieces = ["thuc hien", "trien khai", "tong ket 10 nam", "tiep tuc", "day manh", "bao cao ket qua", "can cu",
+              "huong dan", "cac", "noi dung cua", "theo", "da ban hanh", "xay dung", "co hieu qua", " ", "  ", "\n",
+              ",", "/", "2020", "x", "A", "đ", "-", "co hieu qua "]
+    rng = random.Random(6)
+    for _ in range(4000):
+        gap = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 9)))
+        tail = _tail_run_start(gap)
+        for rx in (_TRIGGER_END, _THEO_END, _ISSUED_END):
+            whole, fast = rx.search(gap), rx.search(gap, tail)
+            assert (whole and (whole.span(), whole.groupdict())) == (fast and (fast.span(), fast.groupdict())), gap
+
+
+def test_fast_first_section_pattern_starts_where_the_plain_one_does() -> None:
+    import random
+    import re
+
+    from kg.extract import _FIRST_SECTION
+
+    plain = re.compile(r"(?:^|\s)(?:I|1)\.\s+[A-ZĐÂĂÊÔƠƯ]")
+    pieces = ["I. A", "1. Đ", "I.", "1.", "I", ". ", "  ", "\n", "x", "A", "aI. B", "11. C", " I. Ơ"]
+    rng = random.Random(10)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        want, got = plain.search(text), _FIRST_SECTION.search(text)
+        assert (want and want.start()) == (got and max(0, got.start() - 1)), text

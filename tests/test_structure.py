@@ -137,3 +137,33 @@ def test_line_start_patterns_found_after_newlines_match_the_plain_scan() -> None
         for rx, nl in pairs:
             got = [(m.span(), m.groupdict()) for m in S._line_matches(rx, nl, text)]
             assert got == [(m.span(), m.groupdict()) for m in rx.finditer(text)], (rx.pattern[:20], text)
+
+
+def test_token_before_a_period_is_what_the_pattern_finds() -> None:
+    import random
+
+    from kg.structure import _TOKEN_BEFORE, _token_before_period
+
+    pieces = ["a", "B", ".", "!", "?", "…", "”", '"', ")", " ", "\n", "v.v", "1", "\u00a0", "tp", "TP."]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) + "."
+        lo = rng.randint(0, len(text) - 1)
+        m = _TOKEN_BEFORE.search(text, lo, len(text))
+        assert _token_before_period(text, lo, len(text)) == (m.group(1) if m else ""), (text, lo)
+
+
+def test_fast_markup_presence_check_agrees_with_the_plain_pattern() -> None:
+    import random
+    import re
+
+    from kg.structure import _HAS_MARKUP
+
+    plain = re.compile(r"[*#\\]|<sup>")
+    pieces = ["<", "sup>", "<sup>", "<su", "*", "#", "\\", "a", " ", "<<sup>", "</sup>"]
+    rng = random.Random(9)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        a = rng.randint(0, len(text))
+        b = rng.randint(a, len(text))
+        assert bool(_HAS_MARKUP.search(text, a, b)) == bool(plain.search(text, a, b)), (text, a, b)
