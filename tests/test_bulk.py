@@ -109,3 +109,12 @@ def test_cli_loads_reports_and_refuses_clearly(dump: Path, tmp_path: Path) -> No
     assert not (tmp_path / "t").exists()
     remote = runner.invoke(main, ["--store", "sparql+http://127.0.0.1:9/sparql", "load", str(dump)])
     assert remote.exit_code == 1 and "ld_dir" in remote.output
+
+
+def test_progress_lines_tell_how_much_is_read_while_loading(dump: Path, tmp_path: Path) -> None:
+    lines: list[str] = []
+    bulk_load(tmp_path / "store", [dump], workers=2, progress=lines.append, progress_every=0.001)
+    assert lines[0].startswith(f"loading {dump}") and "2 part(s)" in lines[0]
+    assert lines[-1].startswith(f"{len(_quads(dump)):,} quads from 1 file(s)")
+    shares = [int(line.split("%")[0]) for line in lines[1:-1]]
+    assert shares and shares == sorted(shares) and all(0 <= s <= 100 for s in shares)
