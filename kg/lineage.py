@@ -172,7 +172,7 @@ def _q(store: Store, sparql: str) -> list[dict[str, Any]]:
     return select_plain(store, PREFIXES + sparql)
 
 
-def _in_document_graphs(sparql: str, store: Store) -> list[dict[str, Any]]:
+def _in_document_graphs(store: Store, sparql: str) -> list[dict[str, Any]]:
     """Rows of a query that names its graph (``GRAPH ?g``), over the named graphs only.
 
     Why: a document's activities, observations and evidence all sit in its own graph, so
@@ -443,11 +443,11 @@ def _evidence(
     saves a look-up per evidence row.
     """
     rows = _in_document_graphs(
+        store,
         f"""SELECT DISTINCT ?{key_var} ?fact ?ev ?quote ?start ?end ?doc WHERE {{
           GRAPH ?doc {{ {facts_pattern}
             ?ev kgo:quote ?quote ; kgo:start ?start ; kgo:end ?end . }}
         }}""",
-        store,
     )
     names = _file_names(store, {str(r["doc"]) for r in rows})
     out: dict[str, list[EvidenceRef]] = {}
@@ -568,13 +568,13 @@ def _activities(
     """Activities driven by any of ``aliases``, with bodies and observations, by parent key;
     and how many each parent had beyond ``limit`` (those cost no further query)."""
     found = _in_document_graphs(
+        store,
         f"""SELECT DISTINCT ?x ?a ?desc ?doc WHERE {{ GRAPH ?g {{
           VALUES ?x {{ {_values(aliases)} }}
           ?a prov:wasInfluencedBy ?x ; a prov:Activity .
           OPTIONAL {{ ?a dcterms:description ?desc }}
           OPTIONAL {{ ?a kgo:reportedIn ?doc }}
         }} }}""",
-        store,
     )
     docs = _doc_facts(store, {str(r["doc"]) for r in found if r["doc"] is not None})
     rows = []
@@ -618,10 +618,10 @@ def _cap(items: list[Any], limit: int | None) -> tuple[list[Any], int]:
 
 def _bodies(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]:
     rows = _in_document_graphs(
+        store,
         f"""SELECT DISTINCT ?a ?b WHERE {{ GRAPH ?g {{
           VALUES ?a {{ {_values(activities)} }} ?a prov:wasAssociatedWith ?b
         }} }} ORDER BY ?a ?b""",
-        store,
     )
     labels = _place_labels(store, {str(r["b"]) for r in rows})
     out: dict[str, list[LineageNode]] = {}
@@ -633,13 +633,13 @@ def _bodies(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]
 
 def _observations(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]:
     found = _in_document_graphs(
+        store,
         f"""SELECT DISTINCT ?a ?o ?value ?unit ?m WHERE {{ GRAPH ?g {{
           VALUES ?a {{ {_values(activities)} }}
           ?o prov:wasGeneratedBy ?a .
           OPTIONAL {{ ?o kgo:value ?value }} OPTIONAL {{ ?o kgo:unit ?unit }}
           OPTIONAL {{ ?o kgo:measure ?m }}
         }} }}""",
-        store,
     )
     labels = _place_labels(store, {str(r["m"]) for r in found if r["m"] is not None})
     grouped: dict[tuple[str, str, str | None, str | None], str | None] = {}
