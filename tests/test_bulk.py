@@ -118,3 +118,18 @@ def test_progress_lines_tell_how_much_is_read_while_loading(dump: Path, tmp_path
     assert lines[-1].startswith(f"{len(_quads(dump)):,} quads from 1 file(s)")
     shares = [int(line.split("%")[0]) for line in lines[1:-1]]
     assert shares and shares == sorted(shares) and all(0 <= s <= 100 for s in shares)
+
+
+def test_a_blank_node_split_across_parts_stays_one_node(tmp_path: Path) -> None:
+    """Each loader renames the blank node labels it reads, so such a dump is not cut."""
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" <http://example.org/g> .\n"
+             for i in range(2000)]
+    lines[0] = '_:b <http://example.org/first> "1" <http://example.org/g> .\n'
+    lines[-1] = '_:b <http://example.org/last> "2" <http://example.org/g> .\n'
+    dump = tmp_path / "blank.nq"
+    dump.write_text("".join(lines), encoding="utf-8")
+    assert plan_parts(dump, 2) == [Part(dump, 0, dump.stat().st_size)]
+    bulk_load(tmp_path / "store", [dump], workers=2)
+    store = ox.Store.read_only(str(tmp_path / "store"))
+    subjects = {q.subject for q in store if isinstance(q.subject, ox.BlankNode)}
+    assert len(subjects) == 1
