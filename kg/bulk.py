@@ -19,6 +19,7 @@ dumps with blank nodes, whose labels each loader would rename on its own.
 
 from __future__ import annotations
 
+import gzip
 import io
 import mmap
 import os
@@ -58,13 +59,20 @@ class Part:
     end: int
 
 
+def compressed(path: Path) -> bool:
+    """A gzip-compressed dump (``kg.nq.gz``): read through gzip, and never cut in parts."""
+    return path.suffix.lower() == ".gz"
+
+
 def rdf_format(path: Path) -> ox.RdfFormat:
-    """The RDF syntax a dump is written in, from its extension (``.nq``, ``.nt``, ``.trig``…)."""
-    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+    """The RDF syntax a dump is written in, from its extension (``.nq``, ``.nt``, ``.trig``…,
+    each optionally followed by ``.gz``)."""
+    suffix = Path(path.stem).suffix if compressed(path) else path.suffix
+    fmt = ox.RdfFormat.from_extension(suffix.lstrip("."))
     if fmt is None:
         raise KGError(
-            f"{path}: unknown RDF file extension {path.suffix or '(none)'!r} "
-            "(expected .nq, .nt, .trig, .ttl, .jsonld, .rdf)"
+            f"{path}: unknown RDF file extension {suffix or '(none)'!r} "
+            "(expected .nq, .nt, .trig, .ttl, .jsonld, .rdf, optionally followed by .gz)"
         )
     return fmt
 
@@ -96,7 +104,7 @@ def plan_parts(path: Path, workers: int) -> list[Part]:
     """The parts a dump is loaded in: one per worker for a line-based dump that holds fewer
     quads than the workers' batches (see the module docstring), otherwise the whole file."""
     size = path.stat().st_size
-    if workers < 2 or rdf_format(path) not in _LINE_FORMATS:
+    if workers < 2 or compressed(path) or rdf_format(path) not in _LINE_FORMATS:
         return [Part(path, 0, size)]
     if estimate_lines(path, size) > workers * LOADER_BATCH or _has_blank_nodes(path):
         return [Part(path, 0, size)]
@@ -220,15 +228,25 @@ def bulk_load(
     except OSError as exc:
         _undo(location, created)
         raise StoreError(f"store at {location}: cannot create it ({exc.strerror or exc})") from exc
+    failure: str | None = None
     try:
         for path, fmt, parts in plans:
             say(f"loading {path} ({path.stat().st_size / 1e6:,.1f} MB, {len(parts)} part(s))")
-            _load_parts(store, fmt, parts, None if progress is None else (say, progress_every))
+            ticks = None if progress is None else (say, progress_every)
+            failure = _load_parts(store, fmt, parts, ticks)
+            if failure is not None:
+                break
         quads = len(store)
     except BaseException:
         del store
         _undo(location, created)
         raise
+    if failure is not None:
+        # raised here, with nothing left that holds the store: the RocksDB lock goes with
+        # the last reference, and a caller that goes on (a server, a test) can load again
+        del store
+        _undo(location, created)
+        raise KGError(f"{failure}; nothing was loaded")
     seconds = time.perf_counter() - started
     say(f"{quads:,} quads from {len(files)} file(s) in {seconds:.1f} s → {location}")
     return LoadReport(len(files), quads, seconds)
@@ -239,17 +257,22 @@ def _load_parts(
     fmt: ox.RdfFormat,
     parts: list[Part],
     ticks: tuple[Callable[[str], None], float] | None = None,
-) -> None:
-    """Each part by its own loader thread (pyoxigraph releases the GIL while it loads)."""
-    failures: list[tuple[Part, BaseException]] = []
+) -> str | None:
+    """Each part by its own loader thread (pyoxigraph releases the GIL while it loads);
+    what went wrong first in the file (its line, for a syntax error), or None.
+
+    Failures are kept as text: an exception would keep the loader's frame, and with it the
+    store, alive after the load is abandoned."""
+    failures: list[tuple[int, str]] = []
     readers = [_RangeReader(part) for part in parts]
 
     def load(part: Part, raw: _RangeReader) -> None:
         try:
             with io.BufferedReader(raw, _READ_BUFFER) as reader:
-                store.bulk_load(reader, format=fmt)
-        except Exception as exc:  # noqa: BLE001 — reported below, with the file and line
-            failures.append((part, exc))
+                stream = gzip.GzipFile(fileobj=reader) if compressed(part.path) else reader
+                store.bulk_load(stream, format=fmt)
+        except Exception as exc:  # noqa: BLE001 — reported by the caller, with file and line
+            failures.append((part.start, _describe(part, exc)))
 
     threads = [
         threading.Thread(target=load, args=(part, raw), daemon=True)
@@ -261,9 +284,7 @@ def _load_parts(
         _report_while(threads, readers, sum(p.end - p.start for p in parts), *ticks)
     for t in threads:
         t.join()
-    if failures:
-        part, exc = min(failures, key=lambda f: f[0].start)
-        raise KGError(f"{_describe(part, exc)}; nothing was loaded") from exc
+    return min(failures)[1] if failures else None
 
 
 def _report_while(

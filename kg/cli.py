@@ -416,7 +416,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @click.pass_context
 def load(ctx: click.Context, files: tuple[Path, ...], workers: int | None, quiet: bool) -> None:
-    """Bulk-load RDF dumps (N-Quads, N-Triples, TriG…) into a new embedded store.
+    """Bulk-load RDF dumps (N-Quads, N-Triples, TriG…, or gzipped) into a new embedded store.
 
     For moving a store (`kg export --format nquads`) or loading `kg synth` corpora: the
     facts are written as they are, without extraction or SHACL validation, many times

@@ -133,3 +133,23 @@ def test_a_blank_node_split_across_parts_stays_one_node(tmp_path: Path) -> None:
     store = ox.Store.read_only(str(tmp_path / "store"))
     subjects = {q.subject for q in store if isinstance(q.subject, ox.BlankNode)}
     assert len(subjects) == 1
+
+
+def test_gzip_dumps_load_and_a_broken_one_leaves_nothing(dump: Path, tmp_path: Path) -> None:
+    import gzip
+
+    packed = tmp_path / "corpus.nq.gz"
+    packed.write_bytes(gzip.compress(dump.read_bytes()))
+    assert plan_parts(packed, 4) == [Part(packed, 0, packed.stat().st_size)]
+    bulk_load(tmp_path / "store", [packed], workers=4)
+    assert _stored(tmp_path / "store") == _quads(dump)
+    cut = tmp_path / "cut.nq.gz"
+    cut.write_bytes(packed.read_bytes()[: packed.stat().st_size // 2])
+    with pytest.raises(KGError, match=r"cut\.nq\.gz.*nothing was loaded"):
+        bulk_load(tmp_path / "other", [cut])
+    assert not (tmp_path / "other").exists()
+    bulk_load(tmp_path / "other", [dump])  # the failed load let go of the location
+    notes = tmp_path / "notes.csv.gz"
+    notes.write_bytes(gzip.compress(b"not RDF"))
+    with pytest.raises(KGError, match=r"notes\.csv\.gz: unknown RDF file extension '\.csv'"):
+        bulk_load(tmp_path / "third", [notes])
