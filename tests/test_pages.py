@@ -256,6 +256,18 @@ def test_vendored_assets_are_small_and_present() -> None:
     assert sum(f.stat().st_size for f in vendor.rglob("*") if f.is_file()) < 5_000_000
 
 
+def test_vendored_bundles_carry_their_patches() -> None:
+    """scripts/vendor_assets.py edits the bundles after copying; a refresh must keep that."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "vendor_assets.py"
+    spec = importlib.util.spec_from_file_location("vendor_assets", script)
+    assert spec is not None and spec.loader is not None
+    vendor_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor_assets)
+    assert vendor_assets.PATCHES and vendor_assets.unpatched() == []
+
+
 def test_sparql_page_lists_the_example_queries(client: TestClient) -> None:
     html = client.get("/sparql-ui").text
     assert "/static/vendor/yasgui/yasgui.min.js" in html
