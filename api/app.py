@@ -23,6 +23,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Query, Request
@@ -49,6 +50,7 @@ from api.sparql import (
 from kg import iri as kiri
 from kg.errors import KGError
 from kg.lineage import DEFAULT_LIMIT, MAX_LIMIT
+from kg.mirror import DEFAULT_MAX_QUADS, Mirror, changes_mark_update
 from kg.store import Store, open_store, resolve_spec
 
 log = logging.getLogger("api.app")
@@ -107,6 +109,7 @@ class Settings:
         cors_origins: list[str] | None,
         max_body: int | None,
         max_url: int | None,
+        memory_quads: int | None = None,
     ) -> None:
         self.query_timeout = query_timeout or _env_float("KG_QUERY_TIMEOUT", 10.0)
         self.row_cap = row_cap or _env_int("KG_ROW_CAP", 10_000)
@@ -118,6 +121,11 @@ class Settings:
         self.cors_origins = cors_origins if cors_origins is not None else [o for o in env_cors if o]
         self.max_body = max_body or _env_int("KG_MAX_BODY", 1 << 20)
         self.max_url = max_url or _env_int("KG_MAX_URL", 16 << 10)
+        # Serve from an in-memory copy of a store of up to this many quads (0: never).
+        self.memory_quads = (
+            memory_quads if memory_quads is not None
+            else _env_int("KG_MEMORY_QUADS", DEFAULT_MAX_QUADS)
+        )
 
 
 # --------------------------------------------------------------------------- store access
@@ -537,12 +545,21 @@ def _apply_update(spec: str | None, text: str) -> None:
         if native is None:
             raise ProblemError(501, "updates are only supported on the embedded store")
         try:
-            native.update(text)
+            native.update(_marked(text))
         except SyntaxError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else str(exc)
             raise ProblemError(400, f"SPARQL syntax error: {first}", kind="bad-query") from exc
     finally:
         store.close()
+
+
+def _marked(text: str) -> str:
+    """``text`` followed by the update that tells servers' in-memory copies to start again
+    (:mod:`kg.mirror`): an arbitrary update can touch any graph without changing a stamp."""
+    body = text.rstrip()
+    body = body[:-1] if body.endswith(";") else body
+    now = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return f"{body}\n;\n{changes_mark_update(now)}"
 
 
 # --------------------------------------------------------------------------- app
@@ -559,6 +576,7 @@ def create_app(
     cors_origins: list[str] | None = None,
     max_body: int | None = None,
     max_url: int | None = None,
+    memory_quads: int | None = None,
 ) -> FastAPI:
     """Build the app around one store (path, else $KG_STORE, else var/kg)."""
     settings = Settings(
@@ -570,8 +588,10 @@ def create_app(
         cors_origins=cors_origins,
         max_body=max_body,
         max_url=max_url,
+        memory_quads=memory_quads,
     )
-    holder = FollowedStore(store_spec)
+    mirror = Mirror(settings.memory_quads) if settings.memory_quads > 0 else None
+    holder = FollowedStore(store_spec, mirror=mirror)
     pool = QueryPool(store_spec, size=settings.workers, timeout=settings.query_timeout)
     app = FastAPI(
         title="pctp-kg",
@@ -628,7 +648,10 @@ def _install_health(app: FastAPI, store_spec: str | None, holder: FollowedStore)
         except KGError as exc:
             body = m.Health(status="error", store=location, error=str(exc))
             return JSONResponse(body.model_dump(), status_code=503)
-        return m.Health(status="ok", store=location, counts=m.StoreCounts(**counts))
+        return m.Health(
+            status="ok", store=location, counts=m.StoreCounts(**counts),
+            memory=holder.memory_state(),
+        )
 
     @app.get("/ontology", summary="The ontology, as a page", response_class=Response)
     def ontology() -> Response:

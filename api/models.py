@@ -26,6 +26,14 @@ class Health(BaseModel):
     store: str
     counts: StoreCounts | None = None
     error: str | None = None
+    memory: (
+        Literal["off", "waiting", "copying", "serving", "too-large", "failed"] | None
+    ) = Field(
+        None,
+        description="The in-memory copy answers are served from: off (not asked for), "
+        "waiting (for the store to be quiet), copying, serving, too-large (more quads than "
+        "KG_MEMORY_QUADS), failed (the server log says why; the files on disk serve).",
+    )
 
 
 class DocumentRef(BaseModel):

@@ -33,6 +33,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from kg.mirror import Mirror
+
 log = logging.getLogger("api.sparql")
 
 SPARQL_RESULTS_JSON = "application/sparql-results+json"
@@ -432,18 +434,28 @@ class FollowedStore:
     The Store object stays the same and is never closed in between: the new instance is
     opened first, then swapped in, so a request on another thread never finds it closed,
     and caches keyed by the Store (kg.queries) keep serving while they rebuild.
+
+    With a :class:`kg.mirror.Mirror`, each version is also copied into memory in a
+    background thread once the store has been quiet for ``QUIET`` seconds, and served from
+    there when the copy is done; a reopen goes back to the files at once, so an ingest is
+    never answered from an older copy.
     """
 
     INLINE = 0.5  # seconds: a reopen cheaper than this is done by the request that notices
     SPACING = 8.0  # an expensive reopen waits this many times its last duration
+    QUIET = 1.0  # seconds without a newer version on disk before copying one into memory
 
-    def __init__(self, spec: str | None) -> None:
+    def __init__(self, spec: str | None, *, mirror: Mirror | None = None) -> None:
         self.spec = spec
         self._store: Any = None
         self._lock = threading.Lock()
         self._busy = False
         self._cost = 0.0
         self._done = 0.0
+        self._mirror = mirror
+        self._copying = False
+        self._closed = False
+        self.memory = "off" if mirror is None else "waiting"  # see memory_state()
 
     def stale(self) -> bool:
         """Cheap: is there no store yet, or is a reopen due now?"""
@@ -463,6 +475,7 @@ class FollowedStore:
                     began = time.monotonic()
                     self._store = open_store(self.spec, read_only=True)
                     self._cost, self._done = time.monotonic() - began, time.monotonic()
+            self._copy_later(self._store)  # outside the lock, which it takes
             return self._store
         store = self._store
         if not _swappable(store):
@@ -493,6 +506,7 @@ class FollowedStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._store is not None:
                 self._store.close()
                 self._store = None
@@ -515,13 +529,72 @@ class FollowedStore:
         began = time.monotonic()
         try:
             fresh = OxigraphStore(store.path, read_only=True)
-            store._store, store._fingerprint = fresh.ox, fresh._fingerprint
+            with self._lock:
+                store._store, store._fingerprint = fresh.ox, fresh._fingerprint
+            self._copy_later(store)
         except Exception:  # noqa: BLE001 - keep serving the version we have; retried later
             log.warning("could not reopen the store at %s", store.location, exc_info=True)
         finally:
             with self._lock:
                 self._cost, self._done = time.monotonic() - began, time.monotonic()
                 self._busy = False
+
+    # -- the copy in memory
+
+    def memory_state(self) -> str:
+        """off (not asked for) · waiting (for a quiet moment) · copying · serving (answers
+        come from memory) · too-large (more quads than allowed) · failed (see the log)."""
+        return self.memory
+
+    def _copy_later(self, store: Any) -> None:
+        """Start the copying thread unless it runs already (it re-reads the version)."""
+        if self._mirror is None or not _swappable(store):
+            return
+        with self._lock:
+            if self._copying or self._closed:
+                return
+            self._copying = True
+            if self.memory != "too-large":
+                self.memory = "waiting"
+        threading.Thread(target=self._copy, args=(store,), daemon=True, name="kg-mirror").start()
+
+    def _copy(self, store: Any) -> None:
+        """Copy the version ``store`` reads into memory and serve from the copy.
+
+        Only a version that stayed the newest for ``QUIET`` seconds is copied (during a
+        long ingest each copy would be stale before it is done), and a copy is swapped in
+        only if ``store`` still reads the version it was made from.
+        """
+        mirror = self._mirror
+        assert mirror is not None
+        try:
+            while True:
+                time.sleep(self.QUIET)
+                with self._lock:
+                    disk, fingerprint = store._store, store._fingerprint
+                    if self._closed or disk is None or disk is mirror.memory:
+                        return
+                if store._disk_fingerprint() != fingerprint:
+                    return  # a newer version waits on disk: the reopen will call again
+                self.memory = "copying"
+                memory = mirror.sync(
+                    disk, cancelled=lambda fp=fingerprint: store._fingerprint != fp
+                )
+                with self._lock:
+                    if store._store is disk and store._fingerprint == fingerprint:
+                        if memory is None:
+                            self.memory = "too-large"
+                            return
+                        store._store = memory
+                        self.memory = "serving"
+                        log.info("serving from memory: %s", mirror.last)
+                        return
+        except Exception:  # noqa: BLE001 - the files keep serving; the next reopen retries
+            self.memory = "failed"
+            log.warning("could not copy the store into memory", exc_info=True)
+        finally:
+            with self._lock:
+                self._copying = False
 
 
 def _swappable(store: Any) -> bool:

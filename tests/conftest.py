@@ -152,3 +152,11 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture(autouse=True)
+def serve_from_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps under test answer from the files, not from an in-memory copy made in the
+    background at a moment of its own (which would change the store version mid-test).
+    tests/test_mirror.py turns the copy on where it is the subject."""
+    monkeypatch.setenv("KG_MEMORY_QUADS", "0")
