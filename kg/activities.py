@@ -41,11 +41,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
+from types import MappingProxyType
 from typing import NamedTuple
 
 from kg.iri import fold
@@ -352,16 +353,28 @@ class _Event(NamedTuple):  # a tuple: there are many, and a frozen dataclass is 
     key: str = ""
 
 
-@dataclass(slots=True)  # thousands per document: slots make them cheaper to build and read
+_NO_CLASSES: Mapping[int, str] = MappingProxyType({})
+
+
 class _Unit:
-    start: int
-    end: int
-    footnote: bool = False
-    anchor: int | None = None  # for footnote units: where the marker sits in the body
-    events: list[_Event] = field(default_factory=list)
-    classes: dict[int, str] = field(default_factory=dict)  # mention index in events → class
-    desc: list[tuple[int, int, int]] = field(default_factory=list)  # description regions, owner
-    lead_pos: int = -1  # where the clause starts without its label (see _lead_pos), once known
+    """A sentence or clause. Its events are set once; ``classes`` (mention index in events →
+    class) and ``desc`` (description regions, owner) are set by _classify, which only
+    clauses with a mention need: until then they are shared empty read-only values, so
+    that building one of the thousands of units of a document builds no containers."""
+
+    __slots__ = ("start", "end", "footnote", "anchor", "events", "classes", "desc", "lead_pos")
+
+    def __init__(
+        self, start: int, end: int, footnote: bool = False, anchor: int | None = None, events: Sequence[_Event] = ()
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.footnote = footnote
+        self.anchor = anchor  # for footnote units: where the marker sits in the body
+        self.events = events
+        self.classes: Mapping[int, str] = _NO_CLASSES
+        self.desc: Sequence[tuple[int, int, int]] = ()
+        self.lead_pos = -1  # where the clause starts without its label (see _lead_pos), once known
 
 
 _TYPE_GAP = re.compile(r"\s+(?:số\s+)?|\s*")
@@ -379,31 +392,42 @@ def _scan(text: str, low: str, instruments: Sequence[Instrument]) -> list[_Event
     """Verbs, triggers, "về", list separators and instrument mentions, in text order.
     ``low`` is _lower(text)."""
     kinds = _WORD_KINDS
-    make = _Event._make
-    events = [make((sp.start, sp.end, "mention", inst.key)) for inst in instruments for sp in inst.mentions]
-    events += [make((m.start(), m.end() - 1, kinds[m.lastindex - 1], "")) for m in _WORD_EVENTS.finditer(" " + low)]  # type: ignore[operator]
+    # tuple.__new__ builds the named tuple in C; _Event(…) and _Event._make are Python-level
+    # functions, and there is an event every few words
+    new = tuple.__new__
+    ev = _Event
+    events = [new(ev, (sp.start, sp.end, "mention", inst.key)) for inst in instruments for sp in inst.mentions]
+    events += [new(ev, (m.start(), m.end() - 1, kinds[m.lastindex - 1], "")) for m in _WORD_EVENTS.finditer(" " + low)]  # type: ignore[operator]
     for ch, kind in _PUNCT_EVENTS.items():  # str.find is much faster than a regex scan here
         i = low.find(ch)
         while i >= 0:
-            events.append(make((i, i + 1, kind, "")))
+            events.append(new(ev, (i, i + 1, kind, "")))
             i = low.find(ch, i + 1)
     events.sort(key=itemgetter(0))  # stable: a mention stays before what starts where it does
-    # a verb that is the type word of the next mention ("Hướng dẫn số 09-HD/…") names it
-    for i in range(len(events) - 1):
-        e, n = events[i], events[i + 1]
-        if e.kind in ("verb", "issue", "about") and n.kind == "mention" and _TYPE_GAP.fullmatch(text, e.end, n.start):
-            events[i] = _Event(e.start, e.end, "typeword")
-    # a verb or trigger inside a mention ("Chương trình phối hợp số …") is part of its name
+    # One walk does both: a verb that is the type word of the next mention ("Hướng dẫn số
+    # 09-HD/…") names it; a verb or trigger inside a mention ("Chương trình phối hợp số …") is
+    # part of its name. (The type word is the event just before the mention; if it was kept,
+    # it is the last one kept.)
     out: list[_Event] = []
     last_mention_end = -1
+    prev: _Event | None = None
     for e in events:
         if e.kind == "mention":
+            if (
+                prev is not None
+                and out
+                and out[-1] is prev
+                and prev.kind in ("verb", "issue", "about")
+                and _TYPE_GAP.fullmatch(text, prev.end, e.start)
+            ):
+                out[-1] = _Event(prev.start, prev.end, "typeword")
             while out and out[-1].kind != "mention" and out[-1].start >= e.start:
                 out.pop()
             last_mention_end = max(last_mention_end, e.end)
             out.append(e)
         elif e.start >= last_mention_end:
             out.append(e)
+        prev = e
     return out
 
 
@@ -524,12 +548,9 @@ _CLAUSE_OPENERS = frozenset({"verb", "trig", "issue", "mention"})
 def _split_clauses(text: str, unit: _Unit) -> list[_Unit]:
     """Split a sentence at ";" where the next part has its own verb near its start; list items
     without a verb of their own ("…; Nghị quyết số 51 …; Chỉ thị số 12 …") stay with it."""
+    if text.find(";", unit.start, unit.end) < 0:
+        return [unit]  # no ";" in the text, so no "semi" event: str.find is cheaper than a walk
     events = unit.events
-    for e in events:  # (a loop, not any(): this runs for every sentence)
-        if e.kind == "semi":
-            break
-    else:
-        return [unit]
     depth = 0
     cuts: list[int] = []
     n = len(events)
@@ -569,7 +590,11 @@ _MODE_CLASS = {"trig": "driver", "issue": "output"}
 def _classify(text: str, unit: _Unit, memo: dict[int, bool], listing: bool = False) -> None:
     """Walk the clause's events in order and decide what each instrument mention is to the
     activity: "driver" (tied by a trigger), "output" (being issued), "chain" (named in the
-    title of another instrument: that one's link), or "none" (a topic, a bare citation)."""
+    title of another instrument: that one's link), or "none" (a topic, a bare citation).
+    Sets ``unit.classes`` and ``unit.desc`` anew."""
+    classes: dict[int, str] = {}
+    desc: list[tuple[int, int, int]] = []
+    unit.classes, unit.desc = classes, desc
     mode: str | None = None
     last_mention: int | None = None
     last_class = "none"  # of the last mention outside descriptions: list items continue it
@@ -589,7 +614,7 @@ def _classify(text: str, unit: _Unit, memo: dict[int, bool], listing: bool = Fal
     def close(at: int) -> None:
         nonlocal in_desc
         if in_desc:
-            unit.desc.append((desc_start, at, owner))
+            desc.append((desc_start, at, owner))
         in_desc = False
 
     for i, e in enumerate(unit.events):
@@ -609,7 +634,7 @@ def _classify(text: str, unit: _Unit, memo: dict[int, bool], listing: bool = Fal
             else:
                 cls = _MODE_CLASS.get(mode or "", "listed" if listing else "none")
             close(e.start)
-            unit.classes[i] = cls
+            classes[i] = cls
             mention_class = cls
             if not was_desc:
                 last_class = cls
@@ -655,14 +680,14 @@ def _in_desc(unit: _Unit, pos: int) -> bool:
     return any(a <= pos < b for a, b, _ in unit.desc)
 
 
-def _main_verb(text: str, unit: _Unit, memo: dict[int, bool]) -> _Event | None:
+def _main_verb(text: str, unit: _Unit, memo: dict[int, bool], lead_pos: int) -> _Event | None:
     """The clause's predicate: its first verb outside instrument descriptions; a leading
-    "Thực hiện X, …" gives way to the verb after it."""
+    "Thực hiện X, …" gives way to the verb after it. ``lead_pos`` is _lead_pos(text, unit)
+    (the caller has it already)."""
     verbs = _predicates(text, unit, memo)  # lazily: the first one is usually the answer
     first = next(verbs, None)
     if first is None:
         return None
-    lead_pos = _lead_pos(text, unit)
     if first.start - lead_pos < 3 and _folded_words(text[first.start : first.end]) in ("de nghi", "yeu cau"):
         second = next(verbs, None)
         if second is not None:
@@ -696,7 +721,9 @@ def _predicates(text: str, unit: _Unit, memo: dict[int, bool]) -> Iterator[_Even
         noun = memo.get(at)
         if noun is None:
             noun = memo[at] = _noun_use(text, at)
-        if not noun and _folded_words(text[at : e.end]) not in _NOT_PREDICATES:
+        # only triggers are ever one of _NOT_PREDICATES (no verb or issuing phrase folds to
+        # one): the fold is looked up for them alone
+        if not noun and (e.kind != "trig" or _folded_words(text[at : e.end]) not in _NOT_PREDICATES):
             yield e
 
 
@@ -767,8 +794,8 @@ def _subject_name(prefix: str) -> tuple[str, bool] | None:
     """The place-free half of :func:`_subject`: the name the words give and whether it stands
     as written (a collective) rather than resolved to the document's place. Cached apart
     because the same wording recurs across documents of different places."""
-    p = _MARKUP.sub("", prefix)
-    p = _WS.sub(" ", p).strip()
+    # split/join is _WS.sub(" ", …).strip() (the same whitespace), several times faster
+    p = " ".join(_MARKUP.sub("", prefix).split())
     p = _without_trailing_adverbs(_LEAD_ADVERBS.sub("", p)).strip(" ,:-")
     if not p or len(p) > 160:
         return None
@@ -799,8 +826,8 @@ def _without_trailing_adverbs(p: str) -> str:
 _COLLECTIVE = re.compile(r"(?i)\A(?:các|những|toàn\s+thể)\s+(?!Sở\s|Ban\s)|\Alực\s+lượng\s")
 
 
-def _explicit_agent(text: str, unit: _Unit, verb: _Event, where: _Place) -> str | None:
-    pos = _lead_pos(text, unit)
+def _explicit_agent(text: str, unit: _Unit, verb: _Event, where: _Place, pos: int) -> str | None:
+    """The body the clause's words before ``verb`` name; ``pos`` is _lead_pos(text, unit)."""
     if verb.start <= pos:
         return None
     prefix = text[pos : verb.start]
@@ -1109,20 +1136,20 @@ def extract_activities(
     agents_at: list[tuple[int, int, str | None, str | None]] = []  # in text order  # body units: span and agent, for footnotes
     has_footnotes = any(u.footnote for u in units)  # agents_at is read for footnote units only
     for u in units:
-        _classify(text, u, memo)
         mentions = [(i, e) for i, e in enumerate(u.events) if e.kind == "mention"]
+        if mentions:  # with no mention there is nothing to classify (most clauses)
+            _classify(text, u, memo)
         pos = u.anchor if u.footnote and u.anchor is not None else u.start
         sc_i = _innermost(scopes, scope_starts, pos)
         para = bisect_right(breaks, pos)
-        verb = _main_verb(text, u, memo)
+        lead_pos = _lead_pos(text, u)
+        verb = _main_verb(text, u, memo, lead_pos)
         if verb is None and mentions:
             # a list of instruments with no verb (a footnote to "ban hành các văn bản¹"):
             # each entry is an instrument its issuer put out
-            u.classes, u.desc = {}, []
             _classify(text, u, memo, listing=True)
         is_heading = sc_i is not None and scopes[sc_i].heading_end > scopes[sc_i].start and u.start >= scopes[sc_i].start and u.end <= scopes[sc_i].heading_end + 1
-        lead_pos = _lead_pos(text, u)
-        drivers: list[str] = [e.key for i, e in mentions if u.classes.get(i) == "driver"]
+        drivers: list[str] = [e.key for i, e in mentions if u.classes.get(i) == "driver"] if mentions else []
         # a lead "Thực hiện X, …" carries X to the rest of its paragraph (or item)
         if not u.footnote and drivers and _LEAD_TRIGGER.match(text, lead_pos, u.end):
             until = len(text)
@@ -1140,11 +1167,13 @@ def extract_activities(
 
         agent: str | None = None
         if verb is not None and not is_heading:
-            agent = _explicit_agent(text, u, verb, where)
-            if agent is None and not text[lead_pos : u.end].rstrip().endswith(":"):
-                # "Liên đoàn Lao động tỉnh: Tổ chức …"
+            agent = _explicit_agent(text, u, verb, where, lead_pos)
+            if agent is None:
+                # "Liên đoàn Lao động tỉnh: Tổ chức …" (the ":" before the verb looked for
+                # first: most clauses have none, and finding one is cheaper than cutting out
+                # the clause to see whether it ends with ":")
                 colon = text.find(":", lead_pos, verb.start)
-                if colon > 0:
+                if colon > 0 and not text[lead_pos : u.end].rstrip().endswith(":"):
                     agent = _subject(text[lead_pos:colon], where)
         explicit = agent is not None
         if agent is None:

@@ -691,27 +691,41 @@ def view_sentences(v: View, boundaries: Iterable[int] = ()) -> list[tuple[int, i
     """Sentence spans in *view* offsets; ``boundaries`` are original offsets that always start
     a new sentence (section and item starts)."""
     vt = v.text
+    n = len(vt)
     cuts: set[int] = set()
+    add = cuts.add
+    # (view_index inlined, and the spaces after a match skipped from one past its end,
+    # which the pattern's look-ahead wants: this runs for every sentence end and section
+    # start of every document)
     for m in _SENT_END.finditer(vt):
-        nxt = m.end()
-        while nxt < len(vt) and vt[nxt] == " ":
+        start, end = m.span()
+        nxt = end + 1
+        while nxt < n and vt[nxt] == " ":
             nxt += 1
-        if nxt >= len(vt):
+        if nxt >= n:
             continue
-        if vt[m.start()] == "." and m.end() - m.start() == 1:
-            tok = _token_before_period(vt, max(0, m.start() - 12), m.end()).lower()
+        if end - start == 1 and vt[start] == ".":
+            tok = _token_before_period(vt, max(0, start - 12), end).lower()
             if tok in _ABBREV or (len(tok) == 1 and tok.isalpha()) or tok.endswith("v.v"):
                 continue
-        if _starts_sentence(vt[nxt]) or vt[m.start()] == ":":
-            cuts.add(nxt)
-    for b in boundaries:
-        vi = view_index(v, b)
-        if vi is not None:
-            cuts.add(vi)
-    points = sorted(c for c in cuts if 0 < c < len(vt))
+        if vt[start] == ":" or _starts_sentence(vt[nxt]):
+            add(nxt)
+    vpos, opos = v.vpos, v.opos
+    nseg = len(vpos)
+    for b in boundaries:  # view_index, inlined (0 or None: no cut)
+        k = bisect_right(opos, b) - 1
+        if k < 0:
+            continue
+        seg_end_v = vpos[k + 1] if k + 1 < nseg else n
+        cand = vpos[k] + (b - opos[k])
+        if cand < seg_end_v:
+            add(cand)
+        elif seg_end_v < n:
+            add(seg_end_v)
+    points = sorted(c for c in cuts if 0 < c < n)
     spans: list[tuple[int, int]] = []
     prev = 0
-    for c in [*points, len(vt)]:
+    for c in [*points, n]:
         a, b = prev, c
         while a < b and vt[a] == " ":
             a += 1

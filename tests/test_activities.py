@@ -22,7 +22,15 @@ import kg.activities as A
 from kg.activities import extract_activities, link_observations
 from kg.extract import extract
 from kg.iri import fold
-from kg.model import DocumentHeader, Evidence, Extraction, Observation, SourceDocument
+from kg.model import (
+    DocumentHeader,
+    Evidence,
+    Extraction,
+    Instrument,
+    Observation,
+    SourceDocument,
+    Span,
+)
 from kg.read import read_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -387,6 +395,59 @@ def test_fast_event_scan_finds_what_the_plain_alternation_finds() -> None:
         low = A._lower(text)
         expected = [(m.start(), m.end(), m.lastgroup) for m in plain.finditer(low)]
         assert [(e.start, e.end, e.kind) for e in A._scan(text, low, [])] == expected, text
+
+
+def _scan_in_two_walks(text: str, low: str, instruments: list[Instrument]) -> list[tuple[int, int, str, str]]:
+    """_scan as first written: type words marked in one walk, what lies inside a mention
+    dropped in a second."""
+    kinds = A._WORD_KINDS
+    events = [A._Event(sp.start, sp.end, "mention", i.key) for i in instruments for sp in i.mentions]
+    events += [A._Event(m.start(), m.end() - 1, kinds[m.lastindex - 1]) for m in A._WORD_EVENTS.finditer(" " + low)]
+    events += [A._Event(i, i + 1, kind) for ch, kind in A._PUNCT_EVENTS.items() for i, c in enumerate(low) if c == ch]
+    events.sort(key=lambda e: e.start)
+    for i in range(len(events) - 1):
+        e, n = events[i], events[i + 1]
+        if e.kind in ("verb", "issue", "about") and n.kind == "mention" and A._TYPE_GAP.fullmatch(text, e.end, n.start):
+            events[i] = A._Event(e.start, e.end, "typeword")
+    out: list[A._Event] = []
+    last_mention_end = -1
+    for e in events:
+        if e.kind == "mention":
+            while out and out[-1].kind != "mention" and out[-1].start >= e.start:
+                out.pop()
+            last_mention_end = max(last_mention_end, e.end)
+            out.append(e)
+        elif e.start >= last_mention_end:
+            out.append(e)
+    return [tuple(e) for e in out]
+
+
+def test_event_scan_in_one_walk_agrees_with_two_walks() -> None:
+    pieces = ["Hướng dẫn số", "Kế hoạch", "ban hành", "về", "Chương trình phối hợp", "thực hiện", "tổ chức", "số",
+              "09-HD/BTG", "(", ")", ";", "x", "theo", "Chỉ thị 48"]
+    rng = random.Random(4)
+    for _ in range(1500):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        instruments = []
+        for k in range(rng.randint(0, 4)):
+            a = rng.randint(0, len(text))
+            b = min(len(text), a + rng.randint(1, 30))
+            instruments.append(Instrument(key=f"k{k}", notation=None, mentions=[Span(a, b)]))
+        low = A._lower(text)
+        got = [tuple(e) for e in A._scan(text, low, instruments)]
+        assert got == _scan_in_two_walks(text, low, instruments), (text, instruments)
+
+
+def test_no_verb_or_issuing_phrase_is_a_word_predicates_rule_out() -> None:
+    # _predicates looks a clause's triggers up in _NOT_PREDICATES, not its verbs or issuing
+    # verbs: none of those is, or folds to, one of them
+    for kind, phrases in A._EVENT_GROUPS:
+        if kind not in ("verb", "issue"):
+            continue
+        for p in phrases:
+            literal = re.sub(r"\(\?[=!].*", "", p).replace("\\s+", " ")
+            assert A._folded_words(literal) not in A._NOT_PREDICATES, p
+    assert all(A._folded_words(w) in A._NOT_PREDICATES for w in ("theo", "Thực", "căn  cứ", "gắn với", "trên cơ sở"))
 
 
 def test_fast_noun_check_agrees_with_the_folded_pattern() -> None:

@@ -153,6 +153,55 @@ def test_token_before_a_period_is_what_the_pattern_finds() -> None:
         assert _token_before_period(text, lo, len(text)) == (m.group(1) if m else ""), (text, lo)
 
 
+def test_view_sentences_agree_with_their_plain_form() -> None:
+    import random
+
+    from kg import structure as S
+
+    def plain(v: S.View, boundaries: list[int]) -> list[tuple[int, int]]:
+        vt = v.text
+        cuts: set[int] = set()
+        for m in S._SENT_END.finditer(vt):
+            nxt = m.end()
+            while nxt < len(vt) and vt[nxt] == " ":
+                nxt += 1
+            if nxt >= len(vt):
+                continue
+            if vt[m.start()] == "." and m.end() - m.start() == 1:
+                tok = S._token_before_period(vt, max(0, m.start() - 12), m.end()).lower()
+                if tok in S._ABBREV or (len(tok) == 1 and tok.isalpha()) or tok.endswith("v.v"):
+                    continue
+            if S._starts_sentence(vt[nxt]) or vt[m.start()] == ":":
+                cuts.add(nxt)
+        for b in boundaries:
+            vi = S.view_index(v, b)
+            if vi is not None:
+                cuts.add(vi)
+        points = sorted(c for c in cuts if 0 < c < len(vt))
+        spans = []
+        prev = 0
+        for c in [*points, len(vt)]:
+            a, e = prev, c
+            while a < e and vt[a] == " ":
+                a += 1
+            while e > a and vt[e - 1] == " ":
+                e -= 1
+            if e > a:
+                spans.append((a, e))
+            prev = c
+        return spans
+
+    pieces = ["Công an", "tỉnh", ".", ". ", "TP.", "v.v. ", "x.", ":", ": - ", "…", "?!", "1.062", " ", "\n", "\n\n",
+              "**", "- ", "(", "“Ban", "ông ", "a"]
+    rng = random.Random(9)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        drop = [(a, a + rng.randint(0, 6)) for a in sorted(rng.sample(range(len(text) + 1), min(2, len(text) + 1)))]
+        v = S.make_view(text, drop if rng.random() < 0.5 else ())
+        bounds = sorted(rng.sample(range(len(text) + 2), min(3, len(text) + 2)))
+        assert S.view_sentences(v, bounds) == plain(v, bounds), (text, bounds)
+
+
 def test_fast_markup_presence_check_agrees_with_the_plain_pattern() -> None:
     import random
     import re
