@@ -465,6 +465,11 @@ class FollowedStore:
     def current(self) -> Any:
         return self._store if self._store is not None else self.get()
 
+    def followed(self) -> bool:
+        """Is the store one this holder reopens itself (an embedded store opened
+        read-only), rather than one that asks to be refreshed on every use?"""
+        return _swappable(self._store)
+
     def get(self) -> Any:
         """The store, reopened first when that is cheap and due (see the class docstring)."""
         from kg.store import open_store
