@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -614,7 +614,6 @@ def step_http(
     virtuoso: Any | None, log: Log,
 ) -> dict[str, Any]:
     from kg.store import OxigraphStore
-    from kg.virtuoso import free_port
 
     out: dict[str, Any] = {}
     reader = OxigraphStore(store_path, read_only=True)
@@ -623,20 +622,10 @@ def step_http(
     finally:
         reader.close()
     out["distinct_plans"] = len(pool)
-    port = free_port()
-    server = _serve(str(store_path), port, {"KG_MEMORY_QUADS": "0"})
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_http(base + "/healthz")
+    with _served(str(store_path), {"KG_MEMORY_QUADS": "0"}) as base:
         out["lineage_api_embedded_disk"] = single_client(base, params, plan, pool)
         log(f"lineage API, embedded, served from disk, one client: {out['lineage_api_embedded_disk']}")
-    finally:
-        _stop(server)
-    port = free_port()
-    server = _serve(str(store_path), port)  # the default: served from memory when it fits
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_http(base + "/healthz")
+    with _served(str(store_path)) as base:  # the default: served from memory when it fits
         out["memory"] = _wait_memory(base)
         log(f"in-memory copy: {out['memory']}")
         out["lineage_api_embedded"] = single_client(base, params, plan, pool)
@@ -656,19 +645,26 @@ def step_http(
             _stop(ingest)
         out["load"] = load
         log(f"load, {plan.clients} clients, {plan.load_seconds:.0f} s with an ingest running: {load}")
-    finally:
-        _stop(server)
     if virtuoso is not None:
-        port = free_port()
-        server = _serve(virtuoso.spec, port, virtuoso.credentials_env())
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_http(base + "/healthz")
+        with _served(virtuoso.spec, virtuoso.credentials_env()) as base:
             out["lineage_api_virtuoso"] = single_client(base, params, plan, pool)
             log(f"lineage API, Virtuoso, one client: {out['lineage_api_virtuoso']}")
-        finally:
-            _stop(server)
     return out
+
+
+@contextlib.contextmanager
+def _served(store: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``kg serve`` on a free port for the time of the block; yields its base URL."""
+    from kg.virtuoso import free_port
+
+    port = free_port()
+    server = _serve(store, port, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_http(base + "/healthz")
+        yield base
+    finally:
+        _stop(server)
 
 
 # --------------------------------------------------------------------------- the run

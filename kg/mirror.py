@@ -73,6 +73,7 @@ class SyncReport:
     dropped: int = 0  # graphs dropped from memory
     rebuilt: bool = False  # started again from nothing
     seconds: float = 0.0
+    checking: float = 0.0  # of which finding what changed (counting, reading the stamps)
 
 
 class Mirror:
@@ -100,6 +101,7 @@ class Mirror:
             self.memory, self.stamps = None, {}
             return None
         wanted = graph_stamps(disk)
+        report.checking = time.monotonic() - began
         if self.memory is None or self.stamps.get(CHANGES_GRAPH) != wanted.get(CHANGES_GRAPH):
             self.memory, self.stamps = ox.Store(), {}
             report.rebuilt = True
