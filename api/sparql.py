@@ -436,9 +436,10 @@ class FollowedStore:
     and caches keyed by the Store (kg.queries) keep serving while they rebuild.
 
     With a :class:`kg.mirror.Mirror`, each version is also copied into memory in a
-    background thread once the store has been quiet for ``QUIET`` seconds, and served from
-    there when the copy is done; a reopen goes back to the files at once, so an ingest is
-    never answered from an older copy.
+    background thread once the store has been quiet (``QUIET`` seconds, or four times what
+    the last sync took to find the changes), and served from there when the copy is done; a
+    reopen goes back to the files at once, so the copy never lags behind the version this
+    holder follows.
     """
 
     INLINE = 0.5  # seconds: a reopen cheaper than this is done by the request that notices
