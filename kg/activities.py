@@ -14,7 +14,7 @@ Drivers are read from the wording, never guessed from co-occurrence:
 - a mention in brackets after the activity ("… (Chương trình phối hợp số 715/…)");
 - the instrument a paragraph or item opens with ("Thực hiện Kế hoạch X, …") for the rest of
   that paragraph or item, "Theo đó, …" for the instruments of the previous sentence, and an
-  instrument named in a section heading ("1. Kết quả thực hiện Chỉ thị 48-CT/TW");
+  instrument named in a section heading ("1. Kết quả thực hiện Chỉ thị 52-CT/TW");
 - the instrument the document as a whole carries out: a directive document (công văn, kế
   hoạch …) that implements X carries out X in every task it sets; a report carries out what
   its title says it reports on ("Tổng kết 10 năm thực hiện Chỉ thị …").

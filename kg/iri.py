@@ -55,7 +55,7 @@ def fold(text: str) -> str:
 
 
 def slug(text: str) -> str:
-    """A readable, IRI-safe slug: "48-CT/TW" → "48-ct-tw", "Lai Châu" → "lai-chau"."""
+    """A readable, IRI-safe slug: "52-CT/TW" → "52-ct-tw", "Lai Châu" → "lai-chau"."""
     return _NON_SLUG.sub("-", fold(text)).strip("-") or "x"
 
 

@@ -3,10 +3,10 @@
 The language is regular: the implementing instrument comes first, then its attributes,
 then a trigger, then what it implements —
 
-    Kế hoạch số 3086/KH-UBND, ngày 31/12/2019 về triển khai thực hiện
-    Chương trình hành động số 35-CTr/TU … về thực hiện Chỉ thị số 36-CT/TW
+    Kế hoạch số 4321/KH-UBND, ngày 31/12/2019 về triển khai thực hiện
+    Chương trình hành động số 77-CTr/TU … về thực hiện Chỉ thị số 99-CT/TW
 
-gives 3086/KH-UBND → 35-CTr/TU and 35-CTr/TU → 36-CT/TW (a chain), and a target list joined
+gives 4321/KH-UBND → 77-CTr/TU and 77-CTr/TU → 99-CT/TW (a chain), and a target list joined
 by "và" or commas gives one link per target. The converse order exists too: "Thực hiện A, …
 ban hành B" (B implements A), "thực hiện A theo B" (B directs A), and the document's own
 "Căn cứ …" and "Thực hiện …" preamble lines link the document itself.

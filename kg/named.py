@@ -5,7 +5,7 @@ Three forms, all common in reports:
 - a law or programme by its title: "Luật Phòng, chống ma túy", "Đề án 06", "Chương trình 135",
   "Nghị quyết liên tịch số 03" — an instrument with a name and no notation;
 - a short reference to a numbered instrument cited in full elsewhere in the same document:
-  "Chỉ thị 48" for "Chỉ thị số 48-CT/TW";
+  "Chỉ thị 52" for "Chỉ thị số 52-CT/TW";
 - an anaphor: "Kế hoạch nêu trên", "Chỉ thị này" — the last instrument of that type cited.
 
 Short references and anaphors become extra mentions of the instrument they point back to,
@@ -114,7 +114,7 @@ def find_named(view: CleanText, instruments: list[Instrument], citations: list[C
             continue
         word, num = m.group("word"), m.group("num")
         target = by_number.get((fold(word), num.lstrip("0")))
-        if target is not None:  # "Chỉ thị 48" after "Chỉ thị số 48-CT/TW"
+        if target is not None:  # "Chỉ thị 52" after "Chỉ thị số 52-CT/TW"
             a, b = view.original_span(m.start(), m.end())
             target.mentions.append(Span(a, b))
         elif word in ("Đề án", "Chương trình", "Dự án", "Nghị quyết liên tịch", "Thông tư liên tịch"):

@@ -3,15 +3,15 @@
 A số hiệu ("notation") comes in four families (Nghị định 30/2020/NĐ-CP on văn thư; the
 Party's Hướng dẫn on its own documents):
 
-- party:            ``48-CT/TW``          number-TYPE/ISSUER
+- party:            ``52-CT/TW``          number-TYPE/ISSUER
 - legal-normative:  ``49/2020/NĐ-CP``     number/year/TYPE-ISSUER
-- administrative:   ``3086/KH-UBND``      number/TYPE-ISSUER[-UNIT]
+- administrative:   ``4321/KH-UBND``      number/TYPE-ISSUER[-UNIT]
 - official letter:  ``4833/UBND-TH``      number/ISSUER[-UNIT] (no type code)
 
 This module knows the codes, splits a printed notation into number, year, type code and
 issuer codes, says whether the numbering is central (one instrument nationwide) or local
 (restarts every year in every body), and computes the *variant key* under which misprints
-of one notation meet ("48/CT/TW" and "48-CT/TW"; "03/NĐ-CP" and "03/2019/NĐ-CP").
+of one notation meet ("52/CT/TW" and "52-CT/TW"; "03/NĐ-CP" and "03/2019/NĐ-CP").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Vietnamese writes "." as the thousands separator and "," as the decimal comma: "1.062" is
 1062, "9,06kg" is 9.06 kg, "4.037.390.000 đồng" is four billion. Reports are full of digits
 that are not amounts: dates ("22/10/2010", "tháng 11", "năm 2024", "2016 - 2020"),
-notations ("3086/KH-UBND", "48-CT/TW"), footnote markers glued to words ("tôn giáo1."),
+notations ("4321/KH-UBND", "52-CT/TW"), footnote markers glued to words ("tôn giáo1."),
 section numbers ("2.1.3."), ages in crime names ("người dưới 16 tuổi"), names that carry a
 number ("Ban Chỉ đạo 138", "Đề án 06", "Covid-19", "chuyên án 923P", "lần thứ 2"), phone
 numbers and clock times. :func:`find_quantities` keeps only the amounts, each with its
@@ -116,7 +116,7 @@ _NUMBER_PLAIN = re.compile(
     r"\d(?<![\w.,/\-–\[]\d)(?P<a>\d*(?:[.,]\d+)*)(?P<rest>(?:/\d+(?:[.,]\d+)*)*)(?![\d])"
 )
 # _NUMBER_PLAIN without the numbers that what follows them rules out (dates "d/m/y",
-# notations "49/2020/NĐ-CP", "3086/KH-UBND", "48-CT/TW", markers "(1)", "[1]", clock times
+# notations "49/2020/NĐ-CP", "4321/KH-UBND", "52-CT/TW", markers "(1)", "[1]", clock times
 # "8h30"): checks that scan made in Python on every number, as look-aheads, so that `re`
 # drops them in C; about half the numbers of a report are such. The number's
 # parts are possessive: a rejected number is not matched again shorter ("0,6" of "0,68-x").

@@ -1,7 +1,7 @@
 """Resolve citations to instruments: the *resolve* step of the pipeline.
 
 Several citations of one instrument become one :class:`kg.model.Instrument`, even when the
-text misprints it ("48/CT/TW" beside "48-CT/TW", "03/NĐ-CP" beside "03/2019/NĐ-CP",
+text misprints it ("52/CT/TW" beside "52-CT/TW", "03/NĐ-CP" beside "03/2019/NĐ-CP",
 "21/CT-TTG" in an upper-cased title). Variants meet under the notation's variant key and are
 merged only when nothing they say contradicts (dates, years). Attributes come from whichever
 citation prints them; where none does, the issuer is inferred from the code and the citing

@@ -836,7 +836,7 @@ def _plan_document(world: _World, prov: _Province, inst: _Inst, header: tuple, n
     doc.own = inst
     _head(doc, caps, inst.notation, place, inst.day, type_line)
     doc.t.add("Triển khai thực hiện ")
-    # The title: "Triển khai thực hiện Chỉ thị số 36-CT/TW năm 2020" (no date: the preamble has it).
+    # The title: "Triển khai thực hiện Chỉ thị số 99-CT/TW năm 2020" (no date: the preamble has it).
     doc.t.add(f"{parent.type_word} số ")
     tspan = doc.t.notation(parent.notation)
     doc.t.add(f" năm {inst.year}")
