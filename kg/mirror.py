@@ -79,8 +79,9 @@ class SyncReport:
 class Mirror:
     """The in-memory copy of one embedded store, and what each of its graphs was copied as.
 
-    Not thread-safe: one thread syncs it, while nobody reads it (see
-    :class:`api.sparql.FollowedStore`, which serves from disk until a sync is done).
+    One thread syncs it (:class:`api.sparql.FollowedStore` serves from the files until a
+    sync is done). A query still running on the copy when a sync starts keeps the snapshot
+    it began with: Oxigraph's in-memory store isolates readers from writers.
     """
 
     def __init__(self, max_quads: int = DEFAULT_MAX_QUADS) -> None:
