@@ -594,7 +594,7 @@ class FollowedStore:
                         if memory is None:
                             self.memory = "too-large"
                             return
-                        store._store = memory
+                        store.serve_from_memory(memory)
                         self.memory = "serving"
                         log.info("serving from memory: %s", mirror.last)
                         return

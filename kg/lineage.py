@@ -27,6 +27,7 @@ from rdflib import Graph, URIRef
 from rdflib import Literal as RdfLiteral
 
 from kg import iri as kiri
+from kg import lineage_patterns as patterns
 from kg.errors import KGError
 from kg.store import Store
 from kg.vocab import (
@@ -172,6 +173,13 @@ def _q(store: Store, sparql: str) -> list[dict[str, Any]]:
     return select_plain(store, PREFIXES + sparql)
 
 
+def _pattern_reader(store: Store) -> ox.Store | None:
+    """The in-memory engine to read look-ups from as triple patterns (see
+    :mod:`kg.lineage_patterns`), or None to ask SPARQL queries."""
+    reader = getattr(store, "pattern_reader", None)
+    return reader() if reader is not None else None
+
+
 def _in_document_graphs(store: Store, sparql: str) -> list[dict[str, Any]]:
     """Rows of a query that names its graph (``GRAPH ?g``), over the named graphs only.
 
@@ -262,24 +270,31 @@ def _memo_fill(
     return {k: cache[k] for k in wanted}
 
 
-def _first_values(rows: list[dict[str, Any]], key: str, names: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Per ``?{key}``: the first value of each property (rows keep the engine's order)."""
+def _least_values(rows: list[dict[str, Any]], key: str, names: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Per ``?{key}``: the least value of each property. Why the least: a fact repeated in
+    many document graphs may be written differently in some, and the engine's row order is
+    its own (and differs between the query and the pattern reads): the least value is the
+    same answer from every backend and every run."""
     out: dict[str, dict[str, str]] = {}
     for r in rows:
         entry = out.setdefault(str(r[key]), {})
         prop = names[str(r["k"])]
-        if r["o"] is not None and prop not in entry:
+        if r["o"] is not None and (prop not in entry or str(r["o"]) < entry[prop]):
             entry[prop] = str(r["o"])
     return out
 
 
 def _fetch_facts(store: Store, iris: set[str]) -> dict[str, _Facts]:
-    branches = " UNION ".join(
-        f"{{ ?n <{prop}> ?o BIND({n} AS ?k) }}" for n, (_, prop) in enumerate(_FACT_PROPS)
-    )
-    rows = _q(store, f"SELECT DISTINCT ?n ?k ?o WHERE {{ VALUES ?n {{ {_values(iris)} }} {branches} }}")
+    reader = _pattern_reader(store)
+    if reader is not None:
+        rows = patterns.facts(reader, iris, tuple(str(prop) for _, prop in _FACT_PROPS))
+    else:
+        branches = " UNION ".join(
+            f"{{ ?n <{prop}> ?o BIND({n} AS ?k) }}" for n, (_, prop) in enumerate(_FACT_PROPS)
+        )
+        rows = _q(store, f"SELECT DISTINCT ?n ?k ?o WHERE {{ VALUES ?n {{ {_values(iris)} }} {branches} }}")
     names = {str(n): name for n, (name, _) in enumerate(_FACT_PROPS)}
-    found = _first_values(rows, "n", names)
+    found = _least_values(rows, "n", names)
     places = _place_labels(store, {f["jur"] for f in found.values() if "jur" in f})
     out: dict[str, _Facts] = {}
     for iri in iris:
@@ -301,27 +316,31 @@ def _facts(store: Store, iris: Iterable[str]) -> dict[str, _Facts]:
 def _fetch_labels(store: Store, iris: set[str]) -> dict[str, str | None]:
     # DISTINCT: a place's labels are repeated in every document graph that names it, and
     # copying thousands of duplicates out of the engine cost a national look-up 0.15 s.
-    rows = _q(
+    reader = _pattern_reader(store)
+    rows = patterns.labels(reader, iris) if reader is not None else _q(
         store, f"SELECT DISTINCT ?x ?l WHERE {{ VALUES ?x {{ {_values(iris)} }} ?x skos:prefLabel ?l }}"
     )
     out: dict[str, str | None] = dict.fromkeys(iris)
     for r in rows:
-        if out[str(r["x"])] is None:
-            out[str(r["x"])] = str(r["l"])
+        x, label = str(r["x"]), str(r["l"])
+        if out[x] is None or label < out[x]:  # type: ignore[operator]
+            out[x] = label  # the least: see _least_values
     return out
 
 
 def _place_labels(store: Store, iris: Iterable[str]) -> dict[str, str | None]:
-    """skos:prefLabel of places, bodies or measures (the first one the engine gives)."""
+    """skos:prefLabel of places, bodies or measures (the least, when there are several)."""
     return _memo_fill(store, "preflabel", iris, _fetch_labels)
 
 
 def _fetch_docs(store: Store, docs: set[str]) -> dict[str, tuple[list[str | None], list[int | None]]]:
-    rows = _q(
+    reader = _pattern_reader(store)
+    rows = patterns.document_facts(reader, docs) if reader is not None else _q(
         store,
         f"""SELECT DISTINCT ?doc ?k ?o WHERE {{ VALUES ?doc {{ {_values(docs)} }}
           {{ ?doc kgo:jurisdiction ?o BIND(0 AS ?k) }} UNION {{ ?doc kgo:year ?o BIND(1 AS ?k) }} }}""",
     )
+    rows.sort(key=lambda r: (str(r["doc"]), str(r["k"]), str(r["o"])))
     places = _place_labels(store, {str(r["o"]) for r in rows if str(r["k"]) == "0"})
     jurs: dict[str, list[str | None]] = {}
     years: dict[str, list[int | None]] = {}
@@ -364,7 +383,8 @@ def _alias_map(store: Store, iris: Iterable[str]) -> dict[str, str]:
 
 def _fetch_alternates(store: Store, iris: set[str]) -> dict[str, list[tuple[str, str]]]:
     """(document node, cited instrument) pairs each IRI takes part in."""
-    rows = _q(
+    reader = _pattern_reader(store)
+    rows = patterns.alternates(reader, iris) if reader is not None else _q(
         store,
         f"""SELECT DISTINCT ?i ?d ?c WHERE {{
           VALUES ?i {{ {_values(iris)} }}
@@ -410,8 +430,12 @@ def _with_notation(store: Store, notations: Iterable[str]) -> list[tuple[str, st
     notations = sorted(set(notations))
     if not notations:
         return []
-    values = " ".join(_lit(n) for n in notations)
-    rows = _q(store, f"SELECT DISTINCT ?i ?n WHERE {{ VALUES ?n {{ {values} }} ?i eli:id_local ?n }}")
+    reader = _pattern_reader(store)
+    if reader is not None:
+        rows = patterns.with_notation(reader, notations)
+    else:
+        values = " ".join(_lit(n) for n in notations)
+        rows = _q(store, f"SELECT DISTINCT ?i ?n WHERE {{ VALUES ?n {{ {values} }} ?i eli:id_local ?n }}")
     return sorted({(str(r["i"]), str(r["n"])) for r in rows})
 
 
@@ -435,6 +459,12 @@ def _notation_index(store: Store) -> dict[str, tuple[str, ...]]:
 # --------------------------------------------------------------------------- evidence
 
 
+def _evidence_order(ref: EvidenceRef) -> tuple[str, int, int, str, str]:
+    """Evidence in document order; the rest of the key only settles ties the same way on
+    every backend (the engines' row orders differ)."""
+    return (ref.document or "", ref.start or 0, ref.end or 0, ref.iri or "", ref.quote or "")
+
+
 def _evidence(
     store: Store, facts_pattern: str, key_var: str = "f"
 ) -> dict[str, list[EvidenceRef]]:
@@ -451,6 +481,13 @@ def _evidence(
             ?ev kgo:quote ?quote ; kgo:start ?start ; kgo:end ?end . }}
         }}""",
     )
+    return _evidence_refs(store, rows, key_var)
+
+
+def _evidence_refs(
+    store: Store, rows: list[dict[str, Any]], key_var: str
+) -> dict[str, list[EvidenceRef]]:
+    """Evidence rows (as :func:`_evidence` reads them) as references, by ``?{key_var}``."""
     names = _file_names(store, {str(r["doc"]) for r in rows})
     out: dict[str, list[EvidenceRef]] = {}
     for r in rows:
@@ -465,15 +502,20 @@ def _evidence(
         )
         out.setdefault(str(r[key_var]), []).append(ref)
     for refs in out.values():
-        refs.sort(key=lambda e: (e.document or "", e.start or 0))
+        refs.sort(key=_evidence_order)
     return out
 
 
 def _fetch_file_names(store: Store, docs: set[str]) -> dict[str, str | None]:
-    rows = _q(store, f"SELECT ?d ?name WHERE {{ VALUES ?d {{ {_values(docs)} }} ?d kgo:fileName ?name }}")
+    reader = _pattern_reader(store)
+    rows = patterns.file_names(reader, docs) if reader is not None else _q(
+        store, f"SELECT DISTINCT ?d ?name WHERE {{ VALUES ?d {{ {_values(docs)} }} ?d kgo:fileName ?name }}"
+    )
     out: dict[str, str | None] = dict.fromkeys(docs)
     for r in rows:
-        out[str(r["d"])] = out[str(r["d"])] or str(r["name"])
+        d, name = str(r["d"]), str(r["name"])
+        if name and (not out[d] or name < out[d]):  # type: ignore[operator]
+            out[d] = name  # the least: see _least_values
     return out
 
 
@@ -484,7 +526,11 @@ def _file_names(store: Store, docs: Iterable[str]) -> dict[str, str | None]:
 
 
 def _fetch_fact_evidence(store: Store, facts: set[str]) -> dict[str, list[EvidenceRef]]:
-    found = _evidence(store, f"VALUES ?f {{ {_values(facts)} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)")
+    reader = _pattern_reader(store)
+    if reader is not None:
+        found = _evidence_refs(store, patterns.fact_evidence(reader, facts), "f")
+    else:
+        found = _evidence(store, f"VALUES ?f {{ {_values(facts)} }} ?f kgo:evidence ?ev . BIND(?f AS ?fact)")
     return {f: found.get(f, []) for f in facts}
 
 
@@ -512,14 +558,18 @@ class _Edge:
 def _neighbours(store: Store, aliases: dict[str, str], direction: Direction) -> list[_Edge]:
     # One branch per relation: with the relation as a VALUES variable the engine scans a
     # relation's whole index from a central directive instead of looking the IRIs up.
-    ends = "?n <{rel}> ?x" if direction == "down" else "?x <{rel}> ?n"
-    branches = " UNION ".join(
-        f"{{ {ends.format(rel=rel)} BIND(<{rel}> AS ?rel) }}" for rel in LINK_RELATIONS
-    )
-    rows = _q(
-        store,
-        f"SELECT DISTINCT ?x ?n ?rel WHERE {{ VALUES ?x {{ {_values(aliases)} }} {branches} }}",
-    )
+    reader = _pattern_reader(store)
+    if reader is not None:
+        rows = patterns.neighbours(reader, aliases, LINK_RELATIONS, direction == "down")
+    else:
+        ends = "?n <{rel}> ?x" if direction == "down" else "?x <{rel}> ?n"
+        branches = " UNION ".join(
+            f"{{ {ends.format(rel=rel)} BIND(<{rel}> AS ?rel) }}" for rel in LINK_RELATIONS
+        )
+        rows = _q(
+            store,
+            f"SELECT DISTINCT ?x ?n ?rel WHERE {{ VALUES ?x {{ {_values(aliases)} }} {branches} }}",
+        )
     facts = _facts(store, {str(r["n"]) for r in rows})
     edges = []
     for r in rows:
@@ -543,10 +593,12 @@ def _link_evidence(
     """
     if not pairs:
         return {}
-    rows = _q(
+    sources = {s for s, _, _ in pairs}
+    reader = _pattern_reader(store)
+    rows = patterns.link_facts(reader, sources) if reader is not None else _q(
         store,
         f"""SELECT DISTINCT ?src ?tgt ?rel ?fact WHERE {{
-          VALUES ?src {{ {_values({s for s, _, _ in pairs})} }}
+          VALUES ?src {{ {_values(sources)} }}
           ?fact kgo:source ?src ; kgo:target ?tgt ; kgo:relation ?rel .
         }}""",
     )
@@ -560,7 +612,7 @@ def _link_evidence(
         if refs:
             out.setdefault(facts[fact], []).extend(refs)
     for refs in out.values():
-        refs.sort(key=lambda e: (e.document or "", e.start or 0))
+        refs.sort(key=_evidence_order)
     return out
 
 
@@ -569,7 +621,8 @@ def _activities(
 ) -> tuple[dict[str, list[LineageNode]], dict[str, int]]:
     """Activities driven by any of ``aliases``, with bodies and observations, by parent key;
     and how many each parent had beyond ``limit`` (those cost no further query)."""
-    found = _in_document_graphs(
+    reader = _pattern_reader(store)
+    found = patterns.activities(reader, aliases) if reader is not None else _in_document_graphs(
         store,
         f"""SELECT DISTINCT ?x ?a ?desc ?doc WHERE {{ GRAPH ?g {{
           VALUES ?x {{ {_values(aliases)} }}
@@ -587,7 +640,8 @@ def _activities(
     filtering = flt.province is not None or flt.year is not None
     kept = [r for r in rows if not filtering or flt.keeps(None, _s(r["jur"]), _int(r["year"]))]
     chosen: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in sorted(kept, key=lambda r: str(r["a"])):
+    # an activity's first description, the least when it has several (see _least_values)
+    for r in sorted(kept, key=lambda r: (str(r["a"]), _s(r["desc"]) or "")):
         chosen.setdefault((aliases[str(r["x"])], str(r["a"])), r)
     per_parent: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for (parent, a), r in chosen.items():
@@ -668,12 +722,14 @@ def _fetch_activity_parts(
 
 
 def _bodies(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]:
-    rows = _in_document_graphs(
+    reader = _pattern_reader(store)
+    rows = patterns.bodies(reader, activities) if reader is not None else _in_document_graphs(
         store,
         f"""SELECT DISTINCT ?a ?b WHERE {{ GRAPH ?g {{
           VALUES ?a {{ {_values(activities)} }} ?a prov:wasAssociatedWith ?b
-        }} }} ORDER BY ?a ?b""",
+        }} }}""",
     )
+    rows.sort(key=lambda r: (str(r["a"]), str(r["b"])))
     labels = _place_labels(store, {str(r["b"]) for r in rows})
     out: dict[str, list[LineageNode]] = {}
     for r in rows:
@@ -683,7 +739,8 @@ def _bodies(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]
 
 
 def _observations(store: Store, activities: list[str]) -> dict[str, list[LineageNode]]:
-    found = _in_document_graphs(
+    reader = _pattern_reader(store)
+    found = patterns.observations(reader, activities) if reader is not None else _in_document_graphs(
         store,
         f"""SELECT DISTINCT ?a ?o ?value ?unit ?m WHERE {{ GRAPH ?g {{
           VALUES ?a {{ {_values(activities)} }}
@@ -697,8 +754,9 @@ def _observations(store: Store, activities: list[str]) -> dict[str, list[Lineage
     for r in found:  # one row per (activity, observation, value, unit), as GROUP BY gave
         key = (str(r["a"]), str(r["o"]), _s(r["value"]), _s(r["unit"]))
         label = labels.get(str(r["m"])) if r["m"] is not None else None
-        if grouped.get(key) is None:
-            grouped[key] = label
+        known = grouped.get(key)
+        if known is None or (label is not None and label < known):
+            grouped[key] = label  # the least measure label: see _least_values
     rows = [
         {"a": a, "o": o, "value": v, "unit": u, "measure": m}
         for (a, o, v, u), m in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1]))
@@ -871,7 +929,7 @@ def _collect(
     index: EvidenceIndex, parent: str, child: str, relation: str
 ) -> list[EvidenceRef]:
     refs = index.get((child, parent, relation), [])
-    return sorted(set(refs), key=lambda e: (e.document or "", e.start or 0))
+    return sorted(set(refs), key=_evidence_order)
 
 
 def _expand(
