@@ -68,9 +68,9 @@ def _quads(
 ) -> Iterator[ox.Quad]:
     """Quads of the named graphs (the default graph is never part of a lineage answer:
     queries see the union of the named graphs, or name theirs)."""
-    for q in store.quads_for_pattern(s, p, o, g):
-        if not isinstance(q.graph_name, ox.DefaultGraph):
-            yield q
+    if g is not None:
+        return store.quads_for_pattern(s, p, o, g)
+    return (q for q in store.quads_for_pattern(s, p, o, None) if not isinstance(q.graph_name, ox.DefaultGraph))
 
 
 def _objects(store: ox.Store, s: ox.NamedNode, p: ox.NamedNode, g: ox.NamedNode | None = None) -> set[str]:
@@ -154,7 +154,12 @@ def fact_evidence(store: ox.Store, facts: Iterable[str]) -> list[Row]:
             ev, g = q.object, q.graph_name
             if not isinstance(ev, ox.NamedNode | ox.BlankNode):
                 continue
-            quotes, starts, ends = (_objects(store, ev, p, g) for p in (_QUOTE, _START, _END))
+            found: dict[str, set[str]] = {_QUOTE.value: set(), _START.value: set(), _END.value: set()}
+            for t in store.quads_for_pattern(ev, None, None, g):  # one read for the three
+                values = found.get(t.predicate.value)
+                if values is not None:
+                    values.add(t.object.value)
+            quotes, starts, ends = found.values()
             out |= {
                 (f, f, ev.value, quote, start, end, g.value)
                 for quote, start, end in product(quotes, starts, ends)
