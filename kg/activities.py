@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -171,6 +171,15 @@ def _group(phrases: Iterable[str]) -> str:
     return "|".join(f"(?:{x})" for x in parts)
 
 
+# Vietnamese word-initial letters, most frequent first (what a text's words mostly open with).
+_COMMON_INITIALS = "tcđnvphqblksgdmxr"
+
+
+def _initial_rank(letter: str) -> tuple[int, str]:
+    i = _COMMON_INITIALS.find(letter)
+    return (i if i >= 0 else len(_COMMON_INITIALS), letter)
+
+
 def _by_first_letter(groups: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, list[str]]:
     """The alternation of ``groups`` (kind, phrases; lower-case patterns), each alternative
     opened by its first letter: "t(?:(trig …)|(verb …))|c(?:…)|…". At a word start the engine
@@ -183,7 +192,10 @@ def _by_first_letter(groups: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, 
         raise ValueError("every event phrase must start with a plain letter (see _by_first_letter)")
     kinds: list[str] = []
     alts = []
-    for c in sorted({p[0] for _, ps in lowered for p, _ in ps}):
+    # (the letters' alternatives exclude one another, so their order changes no match; the
+    # engine tries them in turn at every word start, so the letters Vietnamese words most
+    # often start with go first. Dispatching on the second letter as well was slower.)
+    for c in sorted({p[0] for _, ps in lowered for p, _ in ps}, key=_initial_rank):
         branches = []
         for kind, ps in lowered:
             special = [p[1:] for p, sp in ps if sp and p[0] == c]
@@ -408,26 +420,30 @@ def _scan(text: str, low: str, instruments: Sequence[Instrument]) -> list[_Event
     # 09-HD/…") names it; a verb or trigger inside a mention ("Chương trình phối hợp số …") is
     # part of its name. (The type word is the event just before the mention; if it was kept,
     # it is the last one kept.)
+    # Walked mention by mention: between two mentions the events kept are those from the
+    # first that starts past every mention so far (the events are sorted), copied as a slice.
     out: list[_Event] = []
     last_mention_end = -1
-    prev: _Event | None = None
-    for e in events:
-        if e.kind == "mention":
-            if (
-                prev is not None
-                and out
-                and out[-1] is prev
-                and prev.kind in ("verb", "issue", "about")
-                and _TYPE_GAP.fullmatch(text, prev.end, e.start)
-            ):
-                out[-1] = _Event(prev.start, prev.end, "typeword")
-            while out and out[-1].kind != "mention" and out[-1].start >= e.start:
-                out.pop()
-            last_mention_end = max(last_mention_end, e.end)
-            out.append(e)
-        elif e.start >= last_mention_end:
-            out.append(e)
-        prev = e
+    starts = [e[0] for e in events]
+    i = 0
+    for k in [k for k, e in enumerate(events) if e[2] == "mention"]:
+        out += events[bisect_left(starts, last_mention_end, i, k) : k]
+        e = events[k]
+        prev = events[k - 1] if k else None
+        if (
+            prev is not None
+            and out
+            and out[-1] is prev
+            and prev.kind in ("verb", "issue", "about")
+            and _TYPE_GAP.fullmatch(text, prev.end, e.start)
+        ):
+            out[-1] = _Event(prev.start, prev.end, "typeword")
+        while out and out[-1].kind != "mention" and out[-1].start >= e.start:
+            out.pop()
+        last_mention_end = max(last_mention_end, e.end)
+        out.append(e)
+        i = k + 1
+    out += events[bisect_left(starts, last_mention_end, i) :]
     return out
 
 
@@ -506,9 +522,12 @@ def _flags_in_spans(spans: Sequence[tuple[int, int]], starts: Sequence[int], pos
 
 
 def _body_units(text: str, dropped: list[tuple[int, int]]) -> list[_Unit]:
-    from kg.structure import sentences
+    from kg.structure import layout
 
-    return [_Unit(a, b) for a, b in sentences(text)]
+    # kg.structure.sentences, each span made a unit as it is mapped back (no list between)
+    lay = layout(text)
+    span = lay.body.orig_span
+    return [_Unit(*span(a, b)) for a, b in lay.sentences]
 
 
 def _split_at(units: list[_Unit], cuts: Sequence[int]) -> list[_Unit]:
@@ -680,14 +699,16 @@ def _in_desc(unit: _Unit, pos: int) -> bool:
     return any(a <= pos < b for a, b, _ in unit.desc)
 
 
-def _main_verb(text: str, unit: _Unit, memo: dict[int, bool], lead_pos: int) -> _Event | None:
+def _main_verb(text: str, unit: _Unit, memo: dict[int, bool]) -> _Event | None:
     """The clause's predicate: its first verb outside instrument descriptions; a leading
-    "Thực hiện X, …" gives way to the verb after it. ``lead_pos`` is _lead_pos(text, unit)
-    (the caller has it already)."""
+    "Thực hiện X, …" gives way to the verb after it."""
+    if not unit.events:
+        return None  # (no generator to start: a third of the clauses have no event at all)
     verbs = _predicates(text, unit, memo)  # lazily: the first one is usually the answer
     first = next(verbs, None)
     if first is None:
         return None
+    lead_pos = _lead_pos(text, unit)
     if first.start - lead_pos < 3 and _folded_words(text[first.start : first.end]) in ("de nghi", "yeu cau"):
         second = next(verbs, None)
         if second is not None:
@@ -737,9 +758,19 @@ def _lead_pos(text: str, unit: _Unit) -> int:
     out: most callers only match a pattern there, with .match(text, pos, end))."""
     pos = unit.lead_pos
     if pos < 0:
-        m = _LABEL.match(text, unit.start, unit.end)
-        pos = unit.lead_pos = m.end() if m else unit.start
+        pos = unit.lead_pos = _label_end(text, unit.start, unit.end)
     return pos
+
+
+def _label_end(text: str, start: int, end: int) -> int:
+    """Where ``_LABEL.match(text, start, end)`` ends. Most clauses open with a letter that
+    cannot start a label (not a Roman numeral, no ")" after it), where it matches nothing:
+    that is told from two characters, without entering the matcher."""
+    c = text[start : start + 1]
+    if c.isalpha() and c not in "IVXL" and text[start + 1 : start + 2] != ")":
+        return start
+    m = _LABEL.match(text, start, end)
+    return m.end() if m else start
 
 
 def _kind(text: str, unit: _Unit, verb: _Event) -> str:
@@ -922,14 +953,19 @@ def _innermost(scopes: Sequence[_Scope], starts: Sequence[int], pos: int) -> int
 def _paragraph_breaks(text: str) -> list[int]:
     """Offsets where a paragraph ends: a blank line after a sentence end. PDF text puts a
     blank line after every line, so a blank line alone is no paragraph break there."""
-    out = []
-    for m in _BREAK.finditer(text):
-        j = m.start() - 1
-        while j >= 0 and text[j] in " \t*":
-            j -= 1
-        if j < 0 or text[j] in ".:!?…;”\")":
-            out.append(m.start())
+    first = _LEADING_BREAK.match(text)
+    out = [first.start(1)] if first else []
+    out += [m.start(1) for m in _PARAGRAPH_END.finditer(text)]
     return out
+
+
+# A blank line (_BREAK) after a sentence end, with spaces, tabs and "*" between, or at the
+# start of the text after those alone. The blank line found is one _BREAK.finditer finds:
+# what comes before it holds no line break, so no earlier blank line can reach into it.
+# (Matched by a pattern opened by a character set, which `re` skips to in C, instead of a
+# walk back from every blank line of PDF text, which has one after every line.)
+_PARAGRAPH_END = re.compile(r"[.:!?…;”\")][ \t*]*(\n[ \t]*\n)")
+_LEADING_BREAK = re.compile(r"[ \t*]*(\n[ \t]*\n)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -981,9 +1017,20 @@ def _spaced_find(text: str, word: str) -> int:
     if not word or any(c.isspace() for c in word):
         m = re.search(r"\s*".join(map(re.escape, word)), text)
         return m.start() if m else -1
-    keep = [i for i, c in enumerate(text) if not c.isspace()]
-    j = "".join(text[i] for i in keep).find(word)
-    return keep[j] if j >= 0 else -1
+    j = "".join(text.split()).find(word)
+    if j < 0:
+        return -1
+    # the j-th character that is not whitespace: walked run by run (str.split and
+    # str.isspace agree on whitespace), not character by character
+    for m in _NON_SPACE_RUN.finditer(text):
+        n = m.end() - m.start()
+        if j < n:
+            return m.start() + j
+        j -= n
+    return -1  # not reached: the squeezed text holds every run
+
+
+_NON_SPACE_RUN = re.compile(r"[^\s]+")
 
 
 # --------------------------------------------------------------------------------------------
@@ -994,9 +1041,9 @@ def _spaced_find(text: str, word: str) -> int:
 def _evidence(text: str, start: int, end: int, dropped: Sequence[tuple[int, int]], keep: int) -> tuple[int, int]:
     """An exact, readable slice: no label, no dropped block (footnotes, page numbers) inside,
     the side holding ``keep`` kept, and at most about MAX_EVIDENCE characters."""
-    m = _LABEL.match(text, start, end)
-    if m and m.end() < end:
-        start = m.end()
+    label_end = _label_end(text, start, end)
+    if label_end < end:
+        start = label_end
     for a, b in dropped:
         if b <= start or a >= end:
             continue
@@ -1029,18 +1076,49 @@ def _describe(text: str, start: int, end: int) -> str:
     return d
 
 
+class _Words:
+    """Where some short words occur in a text, found once per document: asked for every
+    clause, "does one lie inside [start, end)?" is then a bisection instead of one str.find
+    per word over the clause."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, text: str, words: Iterable[str]) -> None:
+        spans = []
+        for w in words:
+            i = text.find(w)
+            while i >= 0:
+                spans.append((i, i + len(w)))
+                i = text.find(w, i + 1)
+        spans.sort()
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def inside(self, start: int, end: int) -> bool:
+        """Whether one of the words lies within ``[start, end)``, as ``text.find(w, start,
+        end) >= 0`` for one of them would say."""
+        starts, ends = self.starts, self.ends
+        i = bisect_left(starts, start)
+        n = len(starts)
+        while i < n and starts[i] < end:
+            if ends[i] <= end:
+                return True
+            i += 1
+        return False
+
+
 _PERIOD_RANK = (("từ", 0), ("tháng", 1), ("quý", 2), ("niên", 3), ("giai", 4), ("năm", 5))
 
 
-def _period(text: str, low: str, start: int, end: int) -> str | None:
+def _period(text: str, low: str, start: int, end: int, words: _Words | None = None) -> str | None:
     """The most specific period the clause names ("từ … đến …" over "năm 2024").
-    ``low`` is _lower(text)."""
-    find = low.find
-    for w in _PERIOD_LOW_WORDS:  # (a loop, not any(): this runs for every activity)
-        if find(w, start, end) >= 0:
-            break
-    else:
-        return None  # no period: str.find is cheaper than the scan
+    ``low`` is _lower(text); ``words``, if given, is ``_Words(low, _PERIOD_LOW_WORDS)``."""
+    # no period word, no period: looking for one is cheaper than the scan
+    if words is not None:
+        if not words.inside(start, end):
+            return None
+    elif not any(low.find(w, start, end) >= 0 for w in _PERIOD_LOW_WORDS):
+        return None
     best: tuple[int, str] | None = None
     for m in _PERIOD_LOW.finditer(low, start, end):
         at = m.start()
@@ -1092,6 +1170,7 @@ def extract_activities(
     memo: dict[int, bool] = {}  # event offset → used as a noun
     types = {i.key: i.type_code for i in instruments}
     low = _lower(text)
+    period_words = _Words(low, _PERIOD_LOW_WORDS)
     events = _scan(text, low, instruments)
     ev_starts = [e.start for e in events]
     scopes = _scopes(text)
@@ -1101,11 +1180,11 @@ def extract_activities(
 
     # events the body skips (inside a footnote block or page number), found by one walk in
     # step with the sorted events rather than by a search per event and unit
-    skipped = _flags_in_spans(dropped, dropped_starts, ev_starts)
+    skipped = _flags_in_spans(dropped, dropped_starts, ev_starts) if dropped else None
 
     def events_in(a: int, b: int, footnote: bool) -> list[_Event]:
         i, j = bisect_left(ev_starts, a), bisect_left(ev_starts, b)
-        if footnote or not any(skipped[i:j]):
+        if footnote or skipped is None or not any(skipped[i:j]):
             return events[i:j]
         return [events[k] for k in range(i, j) if not skipped[k]]
 
@@ -1114,7 +1193,7 @@ def extract_activities(
     for u in _split_at(_body_units(text, dropped), heading_ends) + _footnote_units(text):
         u.events = events_in(u.start, u.end, u.footnote)
         units.extend(_split_clauses(text, u))
-    units.sort(key=lambda u: u.start)
+    units.sort(key=attrgetter("start"))
 
     # headings naming an instrument drive everything under them
     for sc in scopes:
@@ -1135,21 +1214,29 @@ def extract_activities(
     prev_mentions: list[str] = []
     agents_at: list[tuple[int, int, str | None, str | None]] = []  # in text order  # body units: span and agent, for footnotes
     has_footnotes = any(u.footnote for u in units)  # agents_at is read for footnote units only
+    mention_starts = [e.start for e in events if e.kind == "mention"]
     for u in units:
-        mentions = [(i, e) for i, e in enumerate(u.events) if e.kind == "mention"]
+        # most clauses hold no mention: told by bisection before their events are walked
+        # (a unit may skip a mention inside a footnote block, so this only rules out)
+        if bisect_left(mention_starts, u.start) < bisect_left(mention_starts, u.end):
+            mentions = [(i, e) for i, e in enumerate(u.events) if e.kind == "mention"]
+        else:
+            mentions = []
         if mentions:  # with no mention there is nothing to classify (most clauses)
             _classify(text, u, memo)
         pos = u.anchor if u.footnote and u.anchor is not None else u.start
         sc_i = _innermost(scopes, scope_starts, pos)
         para = bisect_right(breaks, pos)
-        lead_pos = _lead_pos(text, u)
-        verb = _main_verb(text, u, memo, lead_pos)
+        verb = _main_verb(text, u, memo)
         if verb is None and mentions:
             # a list of instruments with no verb (a footnote to "ban hành các văn bản¹"):
             # each entry is an instrument its issuer put out
             _classify(text, u, memo, listing=True)
         is_heading = sc_i is not None and scopes[sc_i].heading_end > scopes[sc_i].start and u.start >= scopes[sc_i].start and u.end <= scopes[sc_i].heading_end + 1
         drivers: list[str] = [e.key for i, e in mentions if u.classes.get(i) == "driver"] if mentions else []
+        # where the clause starts without its label: read below only for a clause with a
+        # verb, a driver or a heading (most clauses without a verb have neither)
+        lead_pos = _lead_pos(text, u) if verb is not None or drivers or is_heading else u.start
         # a lead "Thực hiện X, …" carries X to the rest of its paragraph (or item)
         if not u.footnote and drivers and _LEAD_TRIGGER.match(text, lead_pos, u.end):
             until = len(text)
@@ -1163,7 +1250,8 @@ def extract_activities(
                     until = min(until, scopes[sc_i].end)
             carried = (until, u.start, list(drivers))
         mentioned_before = prev_mentions  # what "Theo đó, …" refers to
-        prev_mentions = [e.key for _, e in mentions] if not u.footnote else prev_mentions
+        if not u.footnote:
+            prev_mentions = [e.key for _, e in mentions] if mentions else []
 
         agent: str | None = None
         if verb is not None and not is_heading:
@@ -1176,7 +1264,10 @@ def extract_activities(
                 if colon > 0 and not text[lead_pos : u.end].rstrip().endswith(":"):
                     agent = _subject(text[lead_pos:colon], where)
         explicit = agent is not None
-        if agent is None:
+        # the agent a clause inherits is read only for an activity, an instrument it lists
+        # (mentions) and what footnotes look up (agents_at): most clauses without a verb
+        # need none
+        if agent is None and (verb is not None or mentions or (has_footnotes and not u.footnote)):
             if u.footnote:
                 agent = _agent_at(agents_at, u.anchor)
             elif last_agent and last_agent[0] == sc_i and last_agent[1] == para:
@@ -1234,7 +1325,7 @@ def extract_activities(
                             kind=kind,
                             evidence=Evidence.of(text, es, ee),
                             drivers=list(dict.fromkeys(piece_drivers + inherited)),
-                            period=_period(text, low, ps, pe),
+                            period=_period(text, low, ps, pe, period_words),
                             place=_place(text, ps, pe, where),
                         ),
                     )
@@ -1353,6 +1444,8 @@ def link_observations(activities: Sequence[Activity], observations: Sequence[Obs
     evidence contains the observation's, else the one sharing most of it (at least half: the
     two finders cut long sentences at slightly different places). The observation takes the
     activity's agent when it has none."""
+    if not observations:
+        return  # (most plans report no figure: the activities need not be sorted for them)
     spans = sorted(((a.evidence.start, a.evidence.end, a) for a in activities), key=lambda t: t[0])
     starts = [s for s, _, _ in spans]
     for o in observations:

@@ -164,30 +164,68 @@ def _expand(name: str) -> str:
     return re.sub(r"^UBND\b", "Ủy ban nhân dân", name)
 
 
+# Level words (folded) in the order they are looked for, each compiled once: a pattern built
+# per call went through `re`'s cache for every word of every document.
+_LEVELS = tuple(
+    (re.compile(rf"\b{folded}\b"), level)
+    for folded, level in (
+        ("thanh pho", "thành phố"), ("tinh", "tỉnh"), ("huyen", "huyện"), ("quan", "quận"),
+        ("thi xa", "thị xã"), ("xa", "xã"), ("phuong", "phường"),
+    )
+)
+
+
 def _level(name: str) -> str | None:
     f = fold(name)
-    for level in ("thanh pho", "tinh", "huyen", "quan", "thi xa", "xa", "phuong"):
-        if re.search(rf"\b{level}\b", f):
-            return {"thanh pho": "thành phố", "tinh": "tỉnh", "huyen": "huyện", "quan": "quận",
-                    "thi xa": "thị xã", "xa": "xã", "phuong": "phường"}[level]
+    for rx, level in _LEVELS:
+        if rx.search(f):
+            return level
     if "tinh uy" in f:
         return "tỉnh"
     return None
 
 
+_PLACE_WORD = re.compile(r"\b(?:tỉnh|thành phố|huyện|ủy|uỷ|xã|phường)\s+(?!ủy|uỷ)")
+
+
 def _sentence_case(caps: str) -> str:
     """"TỈNH ỦY CAO BẰNG" → "Tỉnh ủy Cao Bằng" (place names keep their capitals)."""
     s = caps.lower().capitalize()
-    m = re.search(r"\b(?:tỉnh|thành phố|huyện|ủy|uỷ|xã|phường)\s+(?!ủy|uỷ)", s[1:])
+    m = _PLACE_WORD.search(s[1:])
     if m:
         cut = 1 + m.end()
         s = s[:cut] + s[cut:].title()
     return s
 
 
+# _PERSON from the line break before its line: `re` finds "\n" in C, where the "^" made it
+# try the pattern at every character of the tail.
+_PERSON_NL = re.compile("\n" + _PERSON.pattern.removeprefix("^"), re.MULTILINE)
+
+
+def _line_start_matches(rx: re.Pattern[str], nl: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``list(rx.finditer(text))`` for a multi-line pattern that opens with "^" and never
+    matches empty; ``nl`` is the same pattern opened by a line break instead. A match starts
+    at a line start: where the last one ended, if that is one, else after the first line
+    break from there that ``nl`` matches (matched again with ``rx`` to give the very match)."""
+    out: list[re.Match[str]] = []
+    pos = 0
+    while True:
+        m = rx.match(text, pos) if pos == 0 or text[pos - 1] == "\n" else None
+        if m is None:
+            q = nl.search(text, pos)
+            if q is None:
+                return out
+            m = rx.match(text, q.start() + 1)
+            if m is None:  # not reached: nl matched there
+                return out
+        out.append(m)
+        pos = m.end()
+
+
 def _signer(text: str) -> str | None:
     tail = text[-2500:]
-    names = [m.group("name") for m in _PERSON.finditer(tail)]
+    names = [m.group("name") for m in _line_start_matches(_PERSON, _PERSON_NL, tail)]
     names = [n for n in names if not re.match(r"(Nơi|Lưu|Kính|Các|Như|Ban|Sở|Công|Ủy|Uỷ|Tỉnh|Thành|Huyện|Đảng|Văn|Báo|Đài)\b", n)]
     return names[-1] if names else None
 

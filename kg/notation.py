@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Type codes as printed in notations → Vietnamese type label. Several codes share a label
 # (QĐ is Quyết định for the State and for the Party; QyĐ is the Party's Quy định).
@@ -134,7 +134,11 @@ def _upper(code: str) -> str:
 
 @dataclass(frozen=True)
 class Notation:
-    """A parsed notation. ``printed`` is the canonical printed form (spaces removed)."""
+    """A parsed notation. ``printed`` is the canonical printed form (spaces removed).
+
+    The derived properties are computed once per object: :func:`parse` is cached, so the same
+    object answers every stage of every document that prints the notation (and a frozen
+    dataclass's hash, which an lru_cache keyed on it needs, is computed in Python per call)."""
 
     printed: str
     number: str
@@ -151,11 +155,11 @@ class Notation:
             return "Công văn" if self.issuer_codes else None
         return TYPE_CODES[self.type_code]
 
-    @property
+    @cached_property
     def is_party(self) -> bool:
         return any(_upper(c) in PARTY_ISSUER_SUFFIXES for c in self.issuer_codes[-1:])
 
-    @property
+    @cached_property
     def is_central(self) -> bool:
         """Central numbering: one instrument nationwide (DESIGN.md, "Identity")."""
         codes = [_upper(c) for c in self.issuer_codes]
@@ -165,10 +169,15 @@ class Notation:
             return False  # "12/2020/NQ-HĐND": a province's own legal document
         return self.year is not None  # legal-normative documents carry their year
 
-    @property
+    @cached_property
     def variant_key(self) -> str:
         """Number and codes, case-folded, without year and separators: the misprint key."""
         return self.number.lstrip("0") + "|" + "|".join(_upper(s) for s in self.segments)
+
+    @cached_property
+    def well_formedness(self) -> int:
+        """See :func:`well_formedness`."""
+        return _well_formedness(self)
 
 
 _SPACES = re.compile(r"\s+")
@@ -254,12 +263,15 @@ def local_issuer_stem(n: Notation) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8192)
 def well_formedness(n: Notation) -> int:
     """How closely a printed form follows its family's convention (higher is better).
 
     Used to pick the canonical form among variants of one instrument in a document.
     """
+    return n.well_formedness
+
+
+def _well_formedness(n: Notation) -> int:
     score = 0
     sep = n.printed[len(n.number)]
     if n.is_party and n.year is None:

@@ -600,10 +600,15 @@ def _extract_region(
     scheme: MeasureScheme,
     agent_at: Callable[[int], str | None] | None,
     periods: list[tuple[int, int, str]] | None = None,
+    quantities: list[Quantity] | None = None,
 ) -> list[Observation]:
+    """The observations of one region; ``periods`` and ``quantities`` are _periods and scan of
+    its view when the caller has them already."""
     v = reg.view
     vt = v.text
-    quantities = scan(vt)
+    quantities = scan(vt) if quantities is None else quantities
+    if not quantities:
+        return []  # (then nothing below is needed: most plans state no figure at all)
     places = _places(vt)
     place_starts = [p[0] for p in places]
     national_at = _national_starts(vt)
@@ -770,9 +775,13 @@ def extract_observations(
     and fills ``Observation.agent``. The document's layout (views, sentences, sections) is
     shared with the other stages through :func:`kg.structure.layout`.
     """
-    scheme = scheme or default_scheme()
     lay = layout(text)
     body = lay.body
+    quantities = scan(body.text)
+    footnotes = find_footnotes(text)
+    if not quantities and not footnotes:
+        return []  # nothing to report: the periods, places and sections are not looked for
+    scheme = scheme or default_scheme()
     if sentences is not None:
         sents = []
         for a, b in sentences:
@@ -790,13 +799,13 @@ def extract_observations(
     head_end = min(len(body.text), 800)
     head = [p for p in body_periods if p[1] <= head_end]
     reg = _Region(body, sents, sections, head[0][2] if head else None)
-    out = _extract_region(text, reg, scheme, agent_at, body_periods)
+    out = _extract_region(text, reg, scheme, agent_at, body_periods, quantities)
 
     # footnotes: one region (their sentences do not run into the body nor into each other);
     # a footnote's period falls back on the one in force where its marker sits
     bp_starts = [p[0] for p in body_periods]
     pieces: list[tuple[int, int, str | None]] = []
-    for fn in find_footnotes(text):
+    for fn in footnotes:
         start = fn.start + _marker_len(text, fn.start)
         if start >= fn.end:
             continue

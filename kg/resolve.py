@@ -78,9 +78,9 @@ def _merge_misprints(groups: list[_Group]) -> list[_Group]:
     ("09/CTr-BCA-MTTQ" and "09/Ctr-BCA-MTTW"), when number, type and dates agree."""
     merged: list[_Group] = []
     for g in groups:
-        n = g.notations[0]
+        n = g.citations[0].notation  # (not g.notations[0]: that lists them all, per pair)
         for m in merged:
-            o = m.notations[0]
+            o = m.citations[0].notation
             if (
                 o.number == n.number
                 and (o.type_code or "") == (n.type_code or "")
@@ -117,8 +117,7 @@ def resolve(citations: list[Citation], header: DocumentHeader, text: str = "") -
     """One instrument per distinct instrument cited, with merged attributes."""
     instruments: list[Instrument] = []
     own = header.notation
-    for group in _one_group_per_identity(group_citations(citations), header):
-        n = canonical_form(group)
+    for group, n in _one_group_per_identity(group_citations(citations), header):
         cs = group.citations
         if own and n.printed == own:
             for c in cs:
@@ -157,23 +156,28 @@ def resolve(citations: list[Citation], header: DocumentHeader, text: str = "") -
     return instruments
 
 
-def _one_group_per_identity(groups: list[_Group], header: DocumentHeader) -> list[_Group]:
+def _one_group_per_identity(groups: list[_Group], header: DocumentHeader) -> list[tuple[_Group, Notation]]:
     """Groups that would mint one IRI are one instrument: a central notation names one
     instrument nationwide, so two dates printed for it mean a misprint, not two instruments;
-    a local one is told apart by year only."""
+    a local one is told apart by year only. Each with its canonical form (a group merged
+    into gets the form of all its citations, worked out again)."""
     merged: dict[tuple[str, int | None], _Group] = {}
+    forms: dict[int, Notation] = {}  # id of a kept group → its canonical form
     out: list[_Group] = []
     for g in groups:
         n = canonical_form(g)
         years = sorted(g.years)
         ident = (n.printed, None if n.is_central else (years[0] if years else None))
         if ident in merged:
+            kept = merged[ident]
             for c in g.citations:
-                merged[ident].add(c)
+                kept.add(c)
+            forms.pop(id(kept), None)
         else:
             merged[ident] = g
+            forms[id(g)] = n
             out.append(g)
-    return out
+    return [(g, forms.get(id(g)) or canonical_form(g)) for g in out]
 
 
 def _names_central_body(issuer: str) -> bool:
@@ -217,7 +221,7 @@ def _full_name_in_text(stem: str, level: str, text: str) -> str | None:
 def _place_relative(name: str, header: DocumentHeader) -> str:
     """"UBND tỉnh" in a Lai Châu document is "UBND tỉnh Lai Châu" (DESIGN.md)."""
     place = header.province
-    name = re.sub(r"\s+", " ", name).strip()
+    name = " ".join(name.split())  # (re.sub(r"\s+", " ", name).strip(): the same whitespace)
     if not place or fold(place) in fold(name):
         return name
     if re.search(r"(?:\b(?:tỉnh|thành phố|huyện|TP)|Tỉnh (?:ủy|uỷ)|Thành (?:ủy|uỷ)|Huyện (?:ủy|uỷ))$", name):

@@ -29,7 +29,11 @@ from functools import lru_cache
 # number of matches is about the number of lines, not of words). Two patterns that each
 # start with a character set or a literal are several times faster in `re` than one pattern
 # with alternatives or a leading look-ahead, which the engine tries at every position.
-_WS_BREAK = re.compile(r"[^\S ]\s*")
+# The whitespace other than " " is spelled out (str.isspace's characters; tests/test_structure.py
+# checks the list against [^\S ]): `re` tests a listed set by a table lookup, faster than the
+# Unicode category test it makes for \S, at every character of the text it skips.
+WHITESPACE_BUT_SPACE = "\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_WS_BREAK = re.compile(f"[{WHITESPACE_BUT_SPACE}]\\s*")
 _WS_SPACES = re.compile(r"  \s*")
 # Markdown marks and HTML <sup> tags, as one pattern that starts with a character set (the
 # branches test the consumed character by look-behind). A "#" run is a heading mark only at
@@ -82,7 +86,8 @@ class View:
 
     ``vpos[k]``/``opos[k]``: the view character at ``vpos[k]`` is the original character at
     ``opos[k]``, and the following view characters are contiguous in the original up to the
-    next breakpoint. ``jumps`` are view offsets where dropped *content* (a footnote block, a
+    next breakpoint (a space standing for a whitespace run maps to the run's first character,
+    so one that follows copied text needs no breakpoint). ``jumps`` are view offsets where dropped *content* (a footnote block, a
     page number) was skipped, so that evidence can avoid straddling them.
     """
 
@@ -147,8 +152,13 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
                     opos.append(pos)
                     parts.append(text[pos:s])
                     n += s - pos
-                    spaced = text[s - 1] == " "
-                if n and not spaced:
+                    if text[s - 1] != " ":
+                        # the space standing for the run maps to the run's start, where
+                        # the text just copied ends: it needs no breakpoint of its own
+                        parts.append(" ")
+                        n += 1
+                    spaced = True
+                elif n and not spaced:
                     vpos.append(n)
                     opos.append(s)
                     parts.append(" ")
@@ -175,7 +185,11 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
                 parts.append(text[pos:s])
                 n += s - pos
                 spaced = text[s - 1] == " "
-            if is_ws and n and not spaced:
+                if is_ws and not spaced:  # (a space right after copied text: see above)
+                    parts.append(" ")
+                    n += 1
+                    spaced = True
+            elif is_ws and n and not spaced:
                 vpos.append(n)
                 opos.append(s if s > pos else pos)
                 parts.append(" ")
@@ -638,6 +652,21 @@ def _token_before_period(vt: str, lo: int, end: int) -> str:
     return run[: max(1, len(run.rstrip(".!?…")))]
 
 
+def _may_abbreviate(vt: str, start: int) -> bool:
+    """False when the word before the "." at ``start`` is surely no abbreviation (see
+    view_sentences): four characters, none of them whitespace, before a last one that is
+    no ".!?…" nor "v". The token then has at least four characters, more than any of
+    _ABBREV, and does not end with "v.v". (Most sentence ends: cheaper than cutting the
+    token out.) A character isprintable() turns down is treated as possible whitespace."""
+    if start < 4:
+        return True
+    last = vt[start - 1]
+    if last in ".!?…" or last.lower().endswith("v"):
+        return True
+    seg = vt[start - 4 : start]
+    return " " in seg or not seg.isprintable()
+
+
 def _starts_sentence(ch: str) -> bool:
     return ch.isupper() or ch.isdigit() or ch in "-+•“\"(*"
 
@@ -704,7 +733,7 @@ def view_sentences(v: View, boundaries: Iterable[int] = ()) -> list[tuple[int, i
             nxt += 1
         if nxt >= n:
             continue
-        if end - start == 1 and vt[start] == ".":
+        if end - start == 1 and vt[start] == "." and _may_abbreviate(vt, start):
             tok = _token_before_period(vt, max(0, start - 12), end).lower()
             if tok in _ABBREV or (len(tok) == 1 and tok.isalpha()) or tok.endswith("v.v"):
                 continue

@@ -513,3 +513,29 @@ def test_spaced_find_finds_where_the_spaced_pattern_starts() -> None:
         word = "".join(rng.choice(pieces[:5]) for _ in range(rng.randint(1, 4)))
         m = re.search(r"\s*".join(map(re.escape, word)), text)
         assert A._spaced_find(text, word) == (m.start() if m else -1), (text, word)
+
+
+def test_fast_helpers_agree_with_their_plain_forms() -> None:
+    rng = random.Random(11)
+    pieces = ["năm", "từ", "quý", "a", " ", "\n", "\n\n", ".", ";", "*", "\t", "1.", "- ", "a)", "I.", "Tổ", "\\*"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        words = A._Words(text, A._PERIOD_LOW_WORDS)
+        a = rng.randint(0, len(text))
+        b = rng.randint(a, len(text))
+        assert words.inside(a, b) == any(text.find(w, a, b) >= 0 for w in A._PERIOD_LOW_WORDS), (text, a, b)
+        if a < b:
+            m = A._LABEL.match(text, a, b)
+            assert A._label_end(text, a, b) == (m.end() if m else a), (text, a, b)
+        plain = []
+        for m in A._BREAK.finditer(text):
+            j = m.start() - 1
+            while j >= 0 and text[j] in " \t*":
+                j -= 1
+            if j < 0 or text[j] in ".:!?…;”\")":
+                plain.append(m.start())
+        assert A._paragraph_breaks(text) == plain, text
+        word = "".join(rng.choice(["1", "/", "K", "H", "-"]) for _ in range(rng.randint(1, 4)))
+        spaced = text.replace("a", word)
+        m = re.search(r"\s*".join(map(re.escape, word)), spaced)
+        assert A._spaced_find(spaced, word) == (m.start() if m else -1), (spaced, word)

@@ -185,8 +185,11 @@ def test_fast_noise_scan_finds_what_the_plain_pattern_finds() -> None:
     from kg.clean import _NOISE, _noise
 
     pieces = [" ", "  ", "\n", "\n\n", "\t", "\\*", "\\", "*", "**", "#", "## ", " #", "\n12\n\n", "\n- 3 -\n \n", "a", "Bộ"]
-    for text in _scrambled(2, pieces):
-        assert [m.span() for m in _noise(text)] == [m.span() for m in _NOISE.finditer(text)], text
+    pieces += [" \\", " *", "\u3000", " \xa0", "\\#", "\n#", "\n \t# x", "\n\n5\n\n", "-", "7"]
+    for text in _scrambled(2, pieces) + _scrambled(3, pieces, n=300, most=60):
+        fast, plain = list(_noise(text)), list(_NOISE.finditer(text))
+        assert [m.span() for m in fast] == [m.span() for m in plain], text
+        assert [m.group("ws") is None for m in fast] == [m.group("ws") is None for m in plain], text
 
 
 def test_fast_named_patterns_find_what_the_plain_ones_find() -> None:
@@ -228,3 +231,24 @@ def test_named_scans_are_skipped_only_where_they_cannot_match() -> None:
             assert N._may_hold(text, N._LAW_WORDS), text
         if N._TITLED_ALIASED.search(text):
             assert N._may_hold(text, N._SHORT_NAME_OPENERS), text
+
+
+def test_clean_view_maps_each_character_back() -> None:
+    import random
+
+    from kg.clean import clean
+
+    pieces = ["a", "Bộ", " ", "  ", "\n", "\n\n", "\n12\n\n", "\t", "**", "\\*", "## ", "–", "."]
+    rng = random.Random(6)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        view = clean(text)
+        last = -1
+        for i, ch in enumerate(view.text):
+            o = view.original(i)
+            assert o > last, (text, i)
+            last = o
+            if ch != " ":
+                assert text[o] == ch or text[o] in "–—‐‑−／⁄", (text, i)
+            else:
+                assert text[o].isspace(), (text, i)

@@ -103,3 +103,16 @@ def test_fast_word_start_patterns_find_what_the_plain_ones_find() -> None:
             assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == [
                 (m.span(), m.groupdict()) for m in slow.finditer(text)
             ], (fast.pattern, text)
+
+
+def test_signer_names_found_from_line_breaks_are_the_plain_patterns() -> None:
+    import random
+
+    from kg import header as H
+
+    pieces = ["\n", "\n\n", " ", "*", "#", "Nguyễn", "Văn", "An", "Lê", " Thị", "abc", "X", "\t", " **"]
+    rng = random.Random(1)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        fast = [m.span() for m in H._line_start_matches(H._PERSON, H._PERSON_NL, text)]
+        assert fast == [m.span() for m in H._PERSON.finditer(text)], text

@@ -193,8 +193,9 @@ def test_view_sentences_agree_with_their_plain_form() -> None:
 
     pieces = ["Công an", "tỉnh", ".", ". ", "TP.", "v.v. ", "x.", ":", ": - ", "…", "?!", "1.062", " ", "\n", "\n\n",
               "**", "- ", "(", "“Ban", "ông ", "a"]
+    pieces += ["Ths.", "k/c.", "tháng.", "abcv.", "V.", "v.v", "İ.", "đ/c.", "\xa0", "Xã."]
     rng = random.Random(9)
-    for _ in range(3000):
+    for _ in range(6000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
         drop = [(a, a + rng.randint(0, 6)) for a in sorted(rng.sample(range(len(text) + 1), min(2, len(text) + 1)))]
         v = S.make_view(text, drop if rng.random() < 0.5 else ())
@@ -216,3 +217,40 @@ def test_fast_markup_presence_check_agrees_with_the_plain_pattern() -> None:
         a = rng.randint(0, len(text))
         b = rng.randint(a, len(text))
         assert bool(_HAS_MARKUP.search(text, a, b)) == bool(plain.search(text, a, b)), (text, a, b)
+
+
+def test_whitespace_but_space_is_every_whitespace_character_but_space() -> None:
+    import re
+    import sys
+
+    from kg.structure import WHITESPACE_BUT_SPACE
+
+    listed = re.compile(f"[{WHITESPACE_BUT_SPACE}]")
+    plain = re.compile(r"[^\S ]")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        assert bool(listed.match(ch)) == bool(plain.match(ch)), hex(code)
+
+
+def test_view_offsets_map_to_the_characters_they_stand_for() -> None:
+    """Every copied view character maps back to itself (a space may stand for whitespace,
+    markup or a dropped block); the map never goes back, and view_index inverts it on copied
+    text."""
+    import random
+
+    from kg import structure as S
+
+    pieces = ["a", "bộ", " ", "  ", "\n", "\n\n", " \n ", "\t", "**", "*", "\\*", "# ", "<sup>1</sup>", "."]
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        drop = [(a, a + rng.randint(0, 4)) for a in sorted(rng.sample(range(len(text) + 1), min(2, len(text) + 1)))]
+        v = S.make_view(text, drop if rng.random() < 0.5 else ())
+        last = -1
+        for i, ch in enumerate(v.text):
+            o = v.orig(i)
+            assert o >= last, (text, i)
+            last = o
+            if ch != " ":
+                assert text[o] == ch, (text, i)
+                assert S.view_index(v, o) == i, (text, i)
