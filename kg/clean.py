@@ -116,15 +116,17 @@ def clean(text: str) -> CleanText:
     origins: list[int] = []
     view_len = 0
     pos = 0
+    # (m.lastindex is 1 exactly when "ws", _NOISE_FAST's only group, took part in the
+    # match: an attribute read, where m.group("ws") was a method call per match)
     for m in _noise(text):
-        start = m.start()
+        start, end = m.span()
         copied = start > pos
         if copied:
             parts.append(text[pos:start])
             anchors.append(view_len)
             origins.append(pos)
             view_len += start - pos
-        if m.group("ws") is not None:
+        if m.lastindex is not None:
             parts.append(" ")
             if not copied:
                 # (a space right after copied text maps to where that text ends, the start
@@ -132,7 +134,7 @@ def clean(text: str) -> CleanText:
                 anchors.append(view_len)
                 origins.append(start)
             view_len += 1
-        pos = m.end()
+        pos = end
     if pos < len(text):
         parts.append(text[pos:])
         anchors.append(view_len)

@@ -223,10 +223,21 @@ def _line_start_matches(rx: re.Pattern[str], nl: re.Pattern[str], text: str) -> 
         pos = m.end()
 
 
+# The patterns below are compiled once: called through re.match/re.sub/re.search they were
+# looked up in re's cache on every call, a few times per document.
+_NOT_A_SIGNER = re.compile(r"(Nơi|Lưu|Kính|Các|Như|Ban|Sở|Công|Ủy|Uỷ|Tỉnh|Thành|Huyện|Đảng|Văn|Báo|Đài)\b")
+_TITLE_STOP = re.compile(r"(Căn cứ|Thực hiện|Để|Theo|Kính gửi|Năm \d{4}|I\.|-{3,}|_{3,})")
+_SPACES = re.compile(r"\s+")
+_FROM_PERIOD = re.compile(r"\((?:Từ|từ)\s+[^)]*\)")
+_TITLE_PERIOD = re.compile(
+    r"giai đoạn (?:19|20)\d{2}\s*-\s*(?:19|20)\d{2}|(?:\d{1,2} tháng (?:đầu )?)?năm (?:19|20)\d{2}"
+)
+
+
 def _signer(text: str) -> str | None:
     tail = text[-2500:]
     names = [m.group("name") for m in _line_start_matches(_PERSON, _PERSON_NL, tail)]
-    names = [n for n in names if not re.match(r"(Nơi|Lưu|Kính|Các|Như|Ban|Sở|Công|Ủy|Uỷ|Tỉnh|Thành|Huyện|Đảng|Văn|Báo|Đài)\b", n)]
+    names = [n for n in names if not _NOT_A_SIGNER.match(n)]
     return names[-1] if names else None
 
 
@@ -243,7 +254,7 @@ def _title(text: str, doc_type: str | None) -> str | None:
                 s = nxt.strip(" \t#*")
                 if not s:
                     continue
-                if re.match(r"(Căn cứ|Thực hiện|Để|Theo|Kính gửi|Năm \d{4}|I\.|-{3,}|_{3,})", s) or len(collected) >= 4:
+                if _TITLE_STOP.match(s) or len(collected) >= 4:
                     break
                 if collected and (len(s) > 160 or s.endswith((".", ":", ";"))):
                     break  # a sentence of the body, not a title line
@@ -256,14 +267,12 @@ def _title(text: str, doc_type: str | None) -> str | None:
 
 
 def _join(s: str) -> str:
-    return re.sub(r"\s+", " ", s.replace("*", "")).strip(" -")
+    return _SPACES.sub(" ", s.replace("*", "")).strip(" -")
 
 
 def _period(title: str) -> str | None:
-    m = re.search(r"\((?:Từ|từ)\s+[^)]*\)", title)
+    m = _FROM_PERIOD.search(title)
     if m:
         return m.group(0).strip("()")
-    m = re.search(
-        r"giai đoạn (?:19|20)\d{2}\s*-\s*(?:19|20)\d{2}|(?:\d{1,2} tháng (?:đầu )?)?năm (?:19|20)\d{2}", title
-    )
+    m = _TITLE_PERIOD.search(title)
     return m.group(0) if m else None

@@ -215,6 +215,11 @@ _SENTENCE_TRIGGER = re.compile(
 _CLAUSE_LEAD = re.compile(r"(?:(?:dong thoi|tiep tuc)\s+)*(?:trien khai\s+)?thuc hien|can cu(?: vao)?")
 
 
+# (folded) what joins the items of a list of citations: compiled once, not looked up in re's
+# cache for every pair
+_LIST_JOIN = re.compile(r"\s*(?:,|va)?\s*")
+
+
 def _document_links(  # type: ignore[no-untyped-def]
     inside, view_text, folded, c_start, preamble_end, doc_key, add, carried: str | None, owned: set[str]
 ) -> str | None:
@@ -248,7 +253,7 @@ def _document_links(  # type: ignore[no-untyped-def]
         active = trigger
         for prev, nxt in zip(inside[i:], inside[i + 1 :], strict=False):
             gap = folded[prev.attrs_end : nxt.word_start]
-            if nxt.key is None or not re.fullmatch(r"\s*(?:,|va)?\s*", gap):
+            if nxt.key is None or not _LIST_JOIN.fullmatch(gap):
                 active = None
                 break
             add(doc_key, nxt.key, rtype, start, nxt.end)

@@ -44,8 +44,9 @@ _NUMBERED_NAME = re.compile(
 # A programme or scheme by its title: "Chương trình phòng, chống ma túy đến năm 2020",
 # "Đề án đảm bảo an ninh trật tự trên địa bàn tỉnh …", "Dự án “Xây dựng xã … không ma túy”".
 # The capitalised type word is what marks a title; "các chương trình" in lower case is not one.
+_TITLED_TYPES = "Chương trình|Đề án|Dự án|Chiến lược"
 _TITLED = re.compile(
-    rf"(?P<word>{_words('Chương trình|Đề án|Dự án|Chiến lược')})\s+"
+    rf"(?P<word>{_words(_TITLED_TYPES)})\s+"
     r"(?!số\b|hành động\b|phối hợp\b|\d|này\b|nêu\b|trên\b|đó\b|của\b|về\b|do\b|trong\b|cho\b)"
     r"(?P<name>“[^”\n]{3,150}”|\"[^\"\n]{3,150}\"|[a-zà-ỹđ][^.;:()“”\"\n]{8,160}?)"
     r"(?=\s*[.;:()]|\s+(?:của|do|đã|được|nhằm|với|cho|tại|theo|và (?:Chương trình|Đề án|Dự án))\b"
@@ -69,6 +70,9 @@ _STOP_TAIL = re.compile(r"(?:\s+(?:và|các|của|số|năm|về|cho|tại|thì|
 # looking for these (str.find, in C) costs less than the scans for capitals they save.
 _LAW_WORDS = ("Luật", "ộ luật", "Pháp lệnh")
 _SHORT_NAME_OPENERS = ("(Đề án ", "(Chương trình ", "(Dự án ")
+# Every match of _TITLED opens with one of its capitalised type words, which few documents
+# print (most name programmes in lower case or by number): looked for first, likewise.
+_TITLED_WORDS = tuple(_TITLED_TYPES.split("|"))
 
 
 def _may_hold(text: str, words: tuple[str, ...]) -> bool:
@@ -83,6 +87,10 @@ class NamedMention:
     end: int
 
 
+# compiled once: re.match(r"\d+", …) looked the pattern up in re's cache for every instrument
+_LEADING_DIGITS = re.compile(r"\d+")
+
+
 def find_named(view: CleanText, instruments: list[Instrument], citations: list[Citation]) -> list[Instrument]:
     """Named instruments, and extra mentions added to ``instruments`` (updated in place)."""
     text = view.text
@@ -90,7 +98,7 @@ def find_named(view: CleanText, instruments: list[Instrument], citations: list[C
     by_number: dict[tuple[str, str], Instrument] = {}
     for inst in instruments:
         if inst.notation and inst.type:
-            number = re.match(r"\d+", inst.notation)
+            number = _LEADING_DIGITS.match(inst.notation)
             if number:
                 by_number.setdefault((fold(inst.type), number.group(0).lstrip("0")), inst)
     named: dict[str, Instrument] = {}
@@ -132,7 +140,8 @@ def find_named(view: CleanText, instruments: list[Instrument], citations: list[C
             [x for x in inst.mentions if x not in inside] + [Span(a, b)], key=lambda x: x.start
         )
         aliased.append((m.start(), m.end()))
-    for m in _TITLED.finditer(text):
+    titled = _TITLED.finditer(text) if _may_hold(text, _TITLED_WORDS) else ()
+    for m in titled:
         if any(s <= m.start() < e for s, e in aliased):
             continue
         name = f"{m.group('word')} {m.group('name')}".strip()

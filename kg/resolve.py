@@ -218,12 +218,16 @@ def _full_name_in_text(stem: str, level: str, text: str) -> str | None:
     return re.sub(r"\s+", " ", f"{stem} {m.group(1)}{level}")
 
 
+# compiled once (not looked up in re's cache per name): a name that ends with a level word
+_ENDS_WITH_LEVEL = re.compile(r"(?:\b(?:tỉnh|thành phố|huyện|TP)|Tỉnh (?:ủy|uỷ)|Thành (?:ủy|uỷ)|Huyện (?:ủy|uỷ))$")
+
+
 def _place_relative(name: str, header: DocumentHeader) -> str:
     """"UBND tỉnh" in a Lai Châu document is "UBND tỉnh Lai Châu" (DESIGN.md)."""
     place = header.province
     name = " ".join(name.split())  # (re.sub(r"\s+", " ", name).strip(): the same whitespace)
     if not place or fold(place) in fold(name):
         return name
-    if re.search(r"(?:\b(?:tỉnh|thành phố|huyện|TP)|Tỉnh (?:ủy|uỷ)|Thành (?:ủy|uỷ)|Huyện (?:ủy|uỷ))$", name):
+    if _ENDS_WITH_LEVEL.search(name):
         return f"{name} {place}"
     return name

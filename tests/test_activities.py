@@ -539,3 +539,45 @@ def test_fast_helpers_agree_with_their_plain_forms() -> None:
         spaced = text.replace("a", word)
         m = re.search(r"\s*".join(map(re.escape, word)), spaced)
         assert A._spaced_find(spaced, word) == (m.start() if m else -1), (spaced, word)
+
+
+def test_without_markup_is_the_markup_pattern_removed() -> None:
+    import random
+
+    from kg.activities import _MARKUP, _without_markup
+
+    pieces = ["a", "Bộ", " ", "*", "**", "#", "# ", "\\", "\\*", "\\-", "<sup>", "</sup>", "<", ">", "\n", "1"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert _without_markup(s) == _MARKUP.sub("", s), s
+
+
+def test_subject_name_turns_down_early_only_what_names_no_body() -> None:
+    """_subject_name rules a prefix out by _BODY_HEAD_OPEN before the trailing adverbs are
+    cut: the same answers as cutting first and then asking _BODY_HEAD."""
+    import random
+
+    import kg.activities as A
+
+    def plain(prefix: str) -> bool:
+        """Whether the cut prefix opens with a body word (else _subject_name is None)."""
+        p = " ".join(A._MARKUP.sub("", prefix).split())
+        p = A._without_trailing_adverbs(A._LEAD_ADVERBS.sub("", p)).strip(" ,:-")
+        return bool(p) and len(p) <= 160 and A._BODY_HEAD.match(p) is not None
+
+    words = ["Sở", "Sởđã", "Công an", "tỉnh", "đã", "đang", "tốt", "cần", "phải", "Đồng thời,", "Ngoài ra", ",", ":",
+             "-", " ", "các", "Các", "Đề nghị", "Ủy ban", "nhân dân", "Tư pháp", "và", "Ban", "Banđã", "**", "Hội",
+             "Liên đoàn Lao động", "lực lượng", "chức năng", "xã", "huyện", "tổ chức", "Tổ", "Tổđã", "đồng chí"]
+    rng = random.Random(3)
+    samples = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 7))) for _ in range(2000)]
+    samples += ["".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(2000)]
+    passed = 0
+    for s in samples:
+        if not plain(s):
+            assert A._subject_name.__wrapped__(s) is None, s
+        else:
+            passed += 1
+            p = " ".join(A._MARKUP.sub("", s).split())
+            assert A._BODY_HEAD_OPEN.match(A._LEAD_ADVERBS.sub("", p).lstrip(" ,:-")), s
+    assert passed > 100

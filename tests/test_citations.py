@@ -190,6 +190,8 @@ def test_fast_noise_scan_finds_what_the_plain_pattern_finds() -> None:
         fast, plain = list(_noise(text)), list(_NOISE.finditer(text))
         assert [m.span() for m in fast] == [m.span() for m in plain], text
         assert [m.group("ws") is None for m in fast] == [m.group("ws") is None for m in plain], text
+        # clean() reads "ws" as m.lastindex: it must be the pattern's only group
+        assert [m.lastindex is None for m in fast] == [m.group("ws") is None for m in plain], text
 
 
 def test_fast_named_patterns_find_what_the_plain_ones_find() -> None:
