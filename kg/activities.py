@@ -526,20 +526,8 @@ def _body_units(text: str, dropped: list[tuple[int, int]]) -> list[_Unit]:
 
     # kg.structure.sentences, each span made a unit as it is mapped back (no list between)
     lay = layout(text)
-    body = lay.body
-    vpos, opos = body.vpos, body.opos
-    if not vpos:  # (View.orig's own fallbacks; no sentence is found in an empty view)
-        return [_Unit(*body.orig_span(a, b)) for a, b in lay.sentences]
-    # View.orig_span inlined (a sentence is never empty): two method calls per sentence
-    # were a fair share of building the units
-    units = []
-    for a, b in lay.sentences:
-        k = bisect_right(vpos, a) - 1
-        start = opos[k] + (a - vpos[k]) if k >= 0 else opos[0]
-        k = bisect_right(vpos, b - 1) - 1
-        end = opos[k] + (b - 1 - vpos[k]) + 1 if k >= 0 else opos[0] + 1
-        units.append(_Unit(start, end) if b > a else _Unit(*body.orig_span(a, b)))
-    return units
+    span = lay.body.orig_span
+    return [_Unit(*span(a, b)) for a, b in lay.sentences]
 
 
 def _split_at(units: list[_Unit], cuts: Sequence[int]) -> list[_Unit]:

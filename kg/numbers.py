@@ -124,7 +124,7 @@ _NUMBER_PLAIN = re.compile(
 # so this finds exactly the numbers _NUMBER_PLAIN finds minus those the checks reject
 # (tests/test_numbers.py compares the two).
 _NOT_AFTER_NUMBER = (
-    r"[/)\]]"  # "3086/KH", "(1)", "[1]"
+    r"[/)\]]"  # "4321/KH", "(1)", "[1]"
     r"|[-–](?:[ ]?[A-ZĐ]|[ ]?\d{4}(?!\d)|[^\W_])"  # "48-CT", "2016-2020", "19-x"
     r"|[ ](?:[-/–][ ]?[A-ZĐ]|[-–][ ]\d{4}(?!\d))"  # "12 /KH", "2016 - 2020"
     r"|(?i:h|giờ|:)[ ]?\d{2}(?!\d)"  # clock times
