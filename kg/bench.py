@@ -177,6 +177,18 @@ def forked_reps(
         proc.join(5)
 
 
+def _python_build() -> str:
+    """How the interpreter was built, as far as it can tell: extraction is pure Python, and a
+    build with a shared libpython (a default source build, pyenv's) runs it about a quarter
+    slower than one with the library linked in (Debian's, also built with PGO and LTO)."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return platform.python_compiler()
+    linked = "shared libpython" if "libpython" in maps else "libpython linked in"
+    return f"{linked}, {platform.python_compiler()}"
+
+
 # --------------------------------------------------------------------------- steps
 
 
@@ -691,6 +703,7 @@ def run_bench(
     results: dict[str, Any] = {
         "mode": "quick" if quick else "full",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "python_build": _python_build(),
                     "pyoxigraph": ox.__version__, "rdflib": rdflib.__version__},
         "plan": {k: v for k, v in plan.__dict__.items()},
     }
@@ -769,7 +782,10 @@ def _fmt(v: Any) -> str:
 
 def render_table(r: dict[str, Any]) -> str:
     """The table for the closing note (Markdown)."""
-    lines = [f"## kg bench ({r['mode']}, {r['machine']['cpus']} CPUs, {r.get('seconds', '?')} s)", ""]
+    m = r["machine"]
+    lines = [f"## kg bench ({r['mode']}, {m['cpus']} CPUs, {r.get('seconds', '?')} s)", "",
+             f"Python {m['python']} ({m.get('python_build', '?')}), pyoxigraph {m.get('pyoxigraph')}, "
+             f"rdflib {m.get('rdflib')}", ""]
     ex = r.get("extraction", {})
     lines += ["| measure | value |", "| --- | --- |",
               f"| extraction, one core | {ex.get('mb_per_s')} MB/s ({ex.get('documents')} documents) |",
