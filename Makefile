@@ -1,9 +1,11 @@
 # Two commands matter: `make run` and `make test`. Everything else is a step of theirs.
-# The interpreter .venv is made from: the distribution's python3.11 when there is one, else
-# the first python3.11 on PATH. Debian builds its interpreter with profile-guided and link-time
-# optimisation and a static libpython; a default source build (pyenv's, with a shared
-# libpython) runs the extraction about a quarter slower. `make PYTHON=… install` picks another.
-PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3.11)
+# The interpreter .venv is made from: the distribution's python3.11 when it can make one (its
+# venv module and ensurepip are there), else the first python3.11 on PATH. Debian builds its
+# interpreter with profile-guided and link-time optimisation and libpython linked in; a default
+# source build (pyenv's, with a shared libpython) runs the extraction about a quarter slower.
+# `make PYTHON=… install` picks another.
+SYSTEM_PYTHON := /usr/bin/python3.11
+PYTHON ?= $(or $(shell $(SYSTEM_PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 && echo $(SYSTEM_PYTHON)),python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
 STORE ?= var/kg
