@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kg.clean import CleanText, FoldedView
+from kg.clean import CleanText
 from kg.dates import DATE, parse_date
+from kg.iri import fold
 from kg.notation import Notation, parse
 
 # Type words as written before a notation, longest first so that "Nghị quyết liên tịch"
@@ -64,6 +65,44 @@ NOTATION = re.compile(
     rf"(?P<n>\d(?<![\w./-]\d)\d{{0,4}}(?:{_SEP}(?:19|20)\d{{2}})?{_SEP}{_SEG}(?:{_SEP}{_SEG})*)(?![0-9A-Za-zÀ-ỹĐđ/])"
 )
 
+_SLASH = re.compile("/")
+_DASH = re.compile("-")
+
+
+def _notation_matches(text: str) -> list[re.Match[str]]:
+    """``list(NOTATION.finditer(text))``, NOTATION tried only where a match can start.
+
+    NOTATION opens with a digit, so `re` stopped at every digit of the text (a report is
+    full of numbers and dates); a match starts a run of at most five digits that a "-" or
+    "/" follows, maybe after one whitespace character (\\d{0,4} giving back digits leaves a
+    digit where the separator should be). Those separators are found by literal patterns,
+    which `re` skips to in C several times faster than to the next digit; the digit runs
+    before them give every start NOTATION can match at, tried in order from where the last
+    match ended, as finditer does."""
+    seps = [m.start() for m in _SLASH.finditer(text)] + [m.start() for m in _DASH.finditer(text)]
+    seps.sort()
+    out: list[re.Match[str]] = []
+    pos = tried = 0
+    match = NOTATION.match
+    for q in seps:
+        r = q - 1
+        if r > 0 and text[r].isspace():
+            r -= 1
+        if r < pos or not text[r].isdecimal():
+            continue
+        start = r
+        while start > pos and text[start - 1].isdecimal():
+            start -= 1
+        if start < tried or r - start >= 5:
+            continue  # (this run was tried already; or too long to open a match)
+        tried = start + 1
+        m = match(text, start)
+        if m is not None:
+            out.append(m)
+            pos = m.end()
+    return out
+
+
 # What may stand between a type word and its notation: "số", "số:", "hành động số" …
 _TYPE_TAIL = re.compile(r"\s*(?:hanh dong)?\s*(?:so)?\s*:?\s*$")
 
@@ -92,26 +131,19 @@ class Citation:
     key: str | None = None  # the instrument it resolves to (set by kg.resolve)
 
 
-_TYPE_WORD_ENDINGS = tuple(TYPE_WORDS)
 _SPACES = re.compile(r"\s+")
 
 
-class _FoldedBefore:
-    """The folded view read only in the 40 characters before ``start``: those folded once,
-    slices inside them cut from that, anything else folded as asked."""
+def _words_by_ending() -> dict[str, tuple[str, ...]]:
+    """The type words by their last four characters (every one has at least four), in
+    TYPE_WORDS' order: a head can only end with the words filed under its own last four."""
+    out: dict[str, list[str]] = {}
+    for word in TYPE_WORDS:
+        out.setdefault(word[-4:], []).append(word)
+    return {k: tuple(v) for k, v in out.items()}
 
-    __slots__ = ("folded", "lo", "start", "window")
 
-    def __init__(self, folded: FoldedView, start: int) -> None:
-        self.folded, self.start = folded, start
-        self.lo = max(0, start - 40)
-        self.window = folded[self.lo : start]
-
-    def __getitem__(self, index: slice) -> str:
-        a, b = index.start, index.stop
-        if index.step is None and a is not None and b == self.start and self.lo <= a <= b:
-            return self.window[a - self.lo :]
-        return self.folded[index]
+_WORDS_BY_ENDING = _words_by_ending()
 
 
 def _without_type_tail(window: str) -> str:
@@ -129,15 +161,15 @@ def _without_type_tail(window: str) -> str:
     return head
 
 
-def _type_word_before(folded_view: FoldedView | _FoldedBefore, start: int) -> tuple[str | None, int]:
-    """The type word that introduces a notation at ``start``, and where it begins."""
-    window_start = max(0, start - 40)
-    window = folded_view[window_start:start]
+def _type_word_before(window: str, window_start: int, start: int) -> tuple[str | None, int]:
+    """The type word that introduces a notation at ``start``, and where it begins;
+    ``window`` is the folded text from ``window_start`` (40 characters before, or the text's
+    start) to ``start``."""
     head = _without_type_tail(window)
     cut = len(head)
-    if not head.endswith(_TYPE_WORD_ENDINGS):
-        return None, start  # most numbers: no type word at all, so skip the loop
-    for word in TYPE_WORDS:
+    # (only the words that end like the head can match: looked up by its last four
+    # characters, where trying every type word in turn cost more than the rest of the test)
+    for word in _WORDS_BY_ENDING.get(head[-4:], ()):
         if head.endswith(word) and (len(head) == len(word) or not head[-len(word) - 1].isalnum()):
             return TYPE_WORDS[word], window_start + cut - len(word)
     return None, start
@@ -146,9 +178,8 @@ def _type_word_before(folded_view: FoldedView | _FoldedBefore, start: int) -> tu
 def find_citations(view: CleanText) -> list[Citation]:
     """Every numbered instrument printed in the text, in order."""
     text = view.text
-    folded = view.folded
     found: list[Citation] = []
-    for m in NOTATION.finditer(text):
+    for m in _notation_matches(text):
         printed = m.group("n")
         start, end = m.start("n"), m.end("n")
         glued = _GLUED_FOOTNOTE.match(_SPACES.sub("", printed))
@@ -160,9 +191,10 @@ def find_citations(view: CleanText) -> list[Citation]:
             continue
         # the 40 folded characters before it, folded once for both checks (folding costs
         # more per character than either check)
-        before = _FoldedBefore(folded, start)
-        type_word, word_start = _type_word_before(before, start)
-        if not _is_instrument(notation, type_word, before, start):
+        lo = max(0, start - 40)
+        window = fold(text[lo:start])
+        type_word, word_start = _type_word_before(window, lo, start)
+        if not _is_instrument(notation, type_word, window[max(0, start - 25) - lo :]):
             continue
         orig_start, orig_end = view.original_span(start, end)
         citation = Citation(
@@ -183,9 +215,9 @@ def _printed_length(text: str, start: int, compact: str) -> int:
     return i - start
 
 
-def _is_instrument(n: Notation, type_word: str | None, folded: FoldedView | _FoldedBefore, start: int) -> bool:
-    """Reject numbers that look like notations but are not (body names, fragments)."""
-    before = folded[max(0, start - 25) : start]
+def _is_instrument(n: Notation, type_word: str | None, before: str) -> bool:
+    """Reject numbers that look like notations but are not (body names, fragments);
+    ``before``: the 25 characters before the notation, folded."""
     if type_word is None and _BODY_BEFORE.search(before):
         return False
     if n.type_code is not None or n.year is not None:

@@ -14,6 +14,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 
 from kg.iri import fold
 from kg.structure import WHITESPACE_BUT_SPACE
@@ -37,12 +39,17 @@ _NOISE = re.compile(
 # tests/test_citations.py checks that it finds what _NOISE finds.
 # (its first set spelled out, see kg.structure.WHITESPACE_BUT_SPACE: a table lookup for `re`)
 _PAGE_NUMBER_REST = _PAGE_NUMBER.removeprefix("\\n")
-_NOISE_FAST = re.compile(
-    rf"[ {WHITESPACE_BUT_SPACE}\\*#](?:(?<=[^ ])|(?=[\s#]))(?:(?<=\s)(?:\s*(?:{_PAGE_NUMBER}\s*)+|(?<=\n){_PAGE_NUMBER_REST}\s*(?:{_PAGE_NUMBER}\s*)*|\s+|(?<=[^\S ]))(?P<ws>)"
+_NOISE_BRANCHES = (
+    rf"(?:(?<=[^ ])|(?=[\s#]))(?:(?<=\s)(?:\s*(?:{_PAGE_NUMBER}\s*)+|(?<=\n){_PAGE_NUMBER_REST}\s*(?:{_PAGE_NUMBER}\s*)*|\s+|(?<=[^\S ]))(?P<ws>)"
     r"|(?<=\\)(?=[*#_\[\]()])"
     r"|(?<=\*)\**"
     r"|(?:(?<=\n[ \t#])|(?<=^[ \t#]))(?:(?<=[ \t])[ \t]*#+|(?<=#)#*)[ \t]*)"
 )
+_NOISE_FAST = re.compile(rf"[ {WHITESPACE_BUT_SPACE}\\*#]" + _NOISE_BRANCHES)
+# _NOISE_FAST not opened by a space, the whole match a group, to split a text at: see
+# _clean_plain. (Most spaces of a text are the ones between words, each of which the scan
+# for _NOISE_FAST stops at and turns down.)
+_NOISE_BREAK = re.compile(rf"([{WHITESPACE_BUT_SPACE}\\*#]" + _NOISE_BRANCHES + ")")
 
 
 def _noise(text: str) -> Iterator[re.Match[str]]:
@@ -106,11 +113,51 @@ class CleanText:
 # offsets stay aligned): en/em dashes, the Unicode hyphens, the minus sign, fullwidth forms.
 _SEPARATORS = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-", "／": "/", "⁄": "/"})
 _HAS_SEPARATOR = re.compile("[–—‐‑−／⁄]")
+_SEPARATOR_CHARS = "–—‐‑−／⁄"
+
+
+def _with_plain_separators(text: str) -> str:
+    """``text`` with the substitutes of "-" and "/" replaced. Most texts hold none: one
+    str.find per character (a skip in C) finds that out faster than `re` testing every
+    character of the text against the set."""
+    if any(c in text for c in _SEPARATOR_CHARS):
+        return _HAS_SEPARATOR.sub(lambda m: m.group(0).translate(_SEPARATORS), text)
+    return text
 
 
 def clean(text: str) -> CleanText:
     """Build the view (see the module docstring)."""
-    text = _HAS_SEPARATOR.sub(lambda m: m.group(0).translate(_SEPARATORS), text)
+    text = _with_plain_separators(text)
+    if "  " not in text and "*" not in text and "#" not in text and "\\" not in text:
+        return _clean_plain(text)
+    return _clean_by_matches(text)
+
+
+def _clean_plain(text: str) -> CleanText:
+    """:func:`_clean_by_matches` for a text without "  ", "*", "#" and "\\" (most texts).
+
+    Every match of _NOISE is then a run of whitespace, replaced by one space, that opens
+    with a character other than " " or with the one space before such a character: the
+    text split at the matches of _NOISE_BREAK (which leave that space out), each piece but
+    the last without the space it ends with, gives the pieces of the view, and their
+    lengths and those of the matches give the offset map, all without a Python step per
+    match. Each match gives one breakpoint, where the piece before it starts (a space
+    after copied text maps to where that text ends; see _clean_by_matches), and so does a
+    last piece that is not empty."""
+    parts = _NOISE_BREAK.split(text)  # piece, match, "ws" group, piece, …, piece
+    pieces = parts[::3]
+    n = len(pieces) - 1
+    kept = list(map(str.removesuffix, pieces[:n], repeat(" ", n)))  # (one space at most)
+    kept.append(pieces[n])
+    anchors = [0, *accumulate(map((1).__add__, map(len, kept[:n])))]
+    origins = [0, *accumulate(map(add, map(len, pieces[:n]), map(len, parts[1::3])))]
+    if not kept[n]:
+        del anchors[n], origins[n]
+    return CleanText(" ".join(kept), anchors, origins, len(text))
+
+
+def _clean_by_matches(text: str) -> CleanText:
+    """The view of ``text`` (separators already replaced), match by match."""
     parts: list[str] = []
     anchors: list[int] = []
     origins: list[int] = []

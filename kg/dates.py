@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 # One pattern for every printed form; the day/month may be blank in a form left to fill
 # ("ngày   tháng 11 năm 2024"), which callers treat as no date.
@@ -11,6 +12,9 @@ DATE = r"\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?(?:19|20)\d{2}|\d{1,2}\s+tháng\s+\
 _PARTS = re.compile(r"(\d{1,2})\D+?(\d{1,2})\D+?((?:19|20)\d{2})")
 
 
+# (cached: the same few dates are printed again and again, within a document and across
+# documents, and each one cost a search and a date object)
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> str | None:
     """ISO date of a printed date, or ``None`` when it is not a real calendar date."""
     m = _PARTS.search(text)

@@ -59,14 +59,19 @@ _ISSUED_END = re.compile(r"\b(?:da\s+)?(?:ban hanh|xay dung)\s*$")
 # What may stand between two targets of one trigger: "và", "," with nothing else.
 _LIST_GAP = re.compile(r"^\s*(?:,|;)?\s*(?:và|cùng|cũng như)?\s*(?:các\s+)?$")
 # Clause ends: a semicolon, or a full stop before a capital/dash (not "TP." nor "1.062"), or
-# right before "Điều N." (a match of just "Đ": the clause ends where it starts). Every
-# alternative opens with its character and looks behind that, so `re` skips in C to the next
-# ";", ".", ":" or "Đ"; the plain form, opened by a look-ahead, was tried at every character:
+# right before "Điều N." (a match of just "Đ": the clause ends where it starts). The plain
+# form, opened by a look-ahead, was tried at every character:
 # (?=[;.:Đ])(?:;|(?<![A-ZĐ]{2})(?<!\d)\.(?=…)|\.\s*$|:(?=…)|(?=\bĐiều\s+\d+\.))
-_CLAUSE_END = re.compile(
-    r";|\.(?<![A-ZĐ]{2}\.)(?<!\d\.)(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\.\s*$"
-    r"|:(?=\s+[A-ZĐÂĂÊÔƠƯ])|Đ(?<!\wĐ)(?=iều\s+\d+\.)"
+# Here one pattern per character that opens a match, each looking behind that character:
+# `re` skips to a literal character in C, several times faster than to the next character of
+# a set. Each match is one character, bar a "." with the spaces that end the text, so none
+# overlaps another: together they find what the plain form finds, in another order.
+_CLAUSE_END_SEMICOLON = re.compile(";")
+_CLAUSE_END_STOP = re.compile(
+    r"\.(?:(?<![A-ZĐ]{2}\.)(?<!\d\.)(?=\s+(?:\(?\d{1,3}\)?\s+)?[A-ZĐÂĂÊÔƠƯ\-+•(])|\s*$)"
 )
+_CLAUSE_END_COLON = re.compile(r":(?=\s+[A-ZĐÂĂÊÔƠƯ])")
+_CLAUSE_END_ARTICLE = re.compile(r"Đ(?<!\wĐ)(?=iều\s+\d+\.)")
 _REPORT_CODES = {"BC", "TB", None}
 # A capitalised purpose word right before a trigger opens a new sentence ("… Để triển khai").
 _OPENER_END = re.compile(r"(?:^|\s)(?:Để|Nhằm|Theo|Tiếp tục|Đồng thời)\s*$")
@@ -85,15 +90,12 @@ def _relation_type(trigger: str) -> str | None:
 
 
 def _clauses(view: CleanText) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    start = 0
+    """The view cut at each clause end (before "Điều", after anything else)."""
     text = view.text
-    for m in _CLAUSE_END.finditer(text):
-        end = m.start() if text[m.start()] == "Đ" else m.end()
-        spans.append((start, end))
-        start = end
-    spans.append((start, len(view.text)))
-    return spans
+    ends = [m.end() for rx in (_CLAUSE_END_SEMICOLON, _CLAUSE_END_STOP, _CLAUSE_END_COLON) for m in rx.finditer(text)]
+    ends += [m.start() for m in _CLAUSE_END_ARTICLE.finditer(text)]
+    ends.sort()
+    return list(zip([0, *ends], [*ends, len(text)], strict=True))
 
 
 def _evidence(view: CleanText, source_text: str, start: int, end: int) -> Evidence:

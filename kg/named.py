@@ -36,9 +36,12 @@ _LAW = re.compile(
     rf"(?P<word>{_words('Luật|Bộ luật|Pháp lệnh')})"
     r"\s+(?P<name>(?:[A-ZĐ][\wÀ-ỹđĐ]*|sửa đổi)(?:(?:,\s+(?=[a-zà-ỹđ])|\s+)(?!(?:năm|ngày|của|và|được|đã|cho|tại|với|trên|theo|số|về|tới|đến|trong|kết|phổ|tuyên|nhằm|bằng|qua|để|đối|một|các|những|thì|là|có|gắn|khi|nay|này|mới|hiện)\b)[\wÀ-ỹđĐ][\wÀ-ỹđĐ/]*){0,10})"
 )
+# The type words of _NUMBERED_NAME and of _ANAPHOR (below).
+_NUMBERED_WORDS = "Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch"
+_ANAPHOR_WORDS = "Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn"
 # "Đề án 06", "Chương trình 135", "Nghị quyết liên tịch số 03": a type word and a bare number.
 _NUMBERED_NAME = re.compile(
-    rf"(?P<word>{_words('Đề án|Chương trình|Dự án|Nghị quyết liên tịch|Thông tư liên tịch|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Kế hoạch')})"
+    rf"(?P<word>{_words(_NUMBERED_WORDS)})"
     r"\s+(?P<so>số\s+)?(?P<num>\d{1,4})(?![\d/-]|[.,]\d|\s?[-/]\s?[A-ZĐ\d])"
 )
 # A programme or scheme by its title: "Chương trình phòng, chống ma túy đến năm 2020",
@@ -59,9 +62,30 @@ _TITLED_ALIASED = re.compile(
 _SUBJECT_BEFORE = re.compile(r"\bvề\s$")
 _SHORT_NAME_AFTER = re.compile(r"\s*\(((?:Đề án|Chương trình|Dự án) \d{1,4})\)")
 _ANAPHOR = re.compile(
-    rf"(?P<word>{_words('Kế hoạch|Chỉ thị|Nghị quyết|Quyết định|Chương trình|Kết luận|Công văn|Thông tư|Nghị định|Hướng dẫn')})"
+    rf"(?P<word>{_words(_ANAPHOR_WORDS)})"
     r"\s+(?:nêu trên|trên|này|đó)\b"
 )
+# Where a match of _NUMBERED_NAME or of _ANAPHOR may start: a type word of either, then
+# what each needs after it (a number, or "nêu trên"/"trên"/"này"/"đó"), by look-ahead, so
+# that a match is one character and no start is passed over. One pattern per first letter:
+# `re` skips to a literal character in C several times faster than to the next character of
+# a set, and these scans find the starts of both patterns, where scanning for each cost
+# about as much as the rest of find_named.
+def _starts_by_first_letter(words: list[str]) -> tuple[re.Pattern[str], ...]:
+    """One start pattern per first letter of ``words`` (see above)."""
+    by_letter: dict[str, list[str]] = {}
+    for w in dict.fromkeys(words):
+        by_letter.setdefault(w[0], []).append(w)
+    tail = r"\s+(?:(?:số\s+)?\d|nêu trên|trên|này|đó)"
+    return tuple(
+        re.compile(
+            f"{re.escape(x)}(?<!\\w{re.escape(x)})(?=" + "|".join(f"{re.escape(w[1:])}{tail}" for w in ws) + ")"
+        )
+        for x, ws in by_letter.items()
+    )
+
+
+_NAMED_OR_ANAPHOR_STARTS = _starts_by_first_letter(f"{_NUMBERED_WORDS}|{_ANAPHOR_WORDS}".split("|"))
 _TYPE_OF_WORD = {"Bộ luật": "Bộ luật", "Luật": "Luật", "Pháp lệnh": "Pháp lệnh"}
 _STOP_TAIL = re.compile(r"(?:\s+(?:và|các|của|số|năm|về|cho|tại|thì|là|có|đã|đang))+$")
 
@@ -73,6 +97,25 @@ _SHORT_NAME_OPENERS = ("(Đề án ", "(Chương trình ", "(Dự án ")
 # Every match of _TITLED opens with one of its capitalised type words, which few documents
 # print (most name programmes in lower case or by number): looked for first, likewise.
 _TITLED_WORDS = tuple(_TITLED_TYPES.split("|"))
+
+
+def _numbered_and_anaphors(text: str) -> tuple[list[re.Match[str]], list[re.Match[str]]]:
+    """``list(_NUMBERED_NAME.finditer(text))`` and ``list(_ANAPHOR.finditer(text))``: each
+    pattern matched at the starts _NAMED_OR_ANAPHOR_STARTS find (every place where it can
+    match), in order, from where its last match ended, as finditer does."""
+    numbered: list[re.Match[str]] = []
+    anaphors: list[re.Match[str]] = []
+    num_pos = ana_pos = 0
+    starts = [c.start() for rx in _NAMED_OR_ANAPHOR_STARTS for c in rx.finditer(text)]
+    starts.sort()
+    for p in starts:
+        if p >= num_pos and (m := _NUMBERED_NAME.match(text, p)):
+            numbered.append(m)
+            num_pos = m.end()
+        if p >= ana_pos and (m := _ANAPHOR.match(text, p)):
+            anaphors.append(m)
+            ana_pos = m.end()
+    return numbered, anaphors
 
 
 def _may_hold(text: str, words: tuple[str, ...]) -> bool:
@@ -116,7 +159,8 @@ def find_named(view: CleanText, instruments: list[Instrument], citations: list[C
         name = _STOP_TAIL.sub("", f"{m.group('word')} {m.group('name')}").strip(" ,")
         if len(name.split()) >= 2:
             add_named(name, _TYPE_OF_WORD[m.group("word")], m.start(), m.start() + len(name))
-    for m in _NUMBERED_NAME.finditer(text):
+    numbered, anaphors = _numbered_and_anaphors(text)
+    for m in numbered:
         k = bisect_right(cited_starts, m.start("num")) - 1
         if k >= 0 and citations[k].start <= m.start("num") < citations[k].end:
             continue
@@ -157,14 +201,17 @@ def find_named(view: CleanText, instruments: list[Instrument], citations: list[C
             named[key].mentions.append(Span(a, b))
             continue
         add_named(name, m.group("word"), m.start(), end)
-    _resolve_anaphors(view, instruments, citations)
+    _resolve_anaphors(view, instruments, citations, anaphors)
     return list(named.values())
 
 
-def _resolve_anaphors(view: CleanText, instruments: list[Instrument], citations: list[Citation]) -> None:
+def _resolve_anaphors(
+    view: CleanText, instruments: list[Instrument], citations: list[Citation], anaphors: list[re.Match[str]]
+) -> None:
+    """Each anaphor (a match of _ANAPHOR) as a mention of the last instrument of its type."""
     by_key = {i.key: i for i in instruments}
     ends = [c.end for c in citations]
-    for m in _ANAPHOR.finditer(view.text):
+    for m in anaphors:
         word = fold(m.group("word"))
         k = bisect_right(ends, m.start())
         before = [c for c in citations[max(0, k - 12) : k] if c.key in by_key]

@@ -144,7 +144,13 @@ _NUMBER = re.compile(
 # are dropped; no match of _NUMBER starts after a digit, so the rest of a dropped number
 # starts none either. tests/test_numbers.py checks that scan finds the same either way.)
 _AFTER_DATE_WORD = r"(?<![\s(“\"][nN][gG][àÀ][yY] \d)(?<![\s(“\"][tT][hH][áÁ][nN][gG] \d)(?<![\s(“\"][nN][ăĂ][mM] \d)"
-_NUMBER_SCAN = re.compile(_NUMBER.pattern.replace(r"\d(?<![\w.,/\-–\[]\d)", r"\d(?<![\w.,/\-–\[]\d)" + _AFTER_DATE_WORD, 1))
+# Nor the labels "2. Xác định …" and the numbers ending a sentence ("… là 5. Tiếp"), which
+# _skip_by_shape drops (a "." then a space and a capital or a digit, or the end of the text),
+# as far as a look-ahead can say it: capitals A-Z and Đ (most labels), digits 0-9.
+_LABEL_AFTER = r"(?!\.(?: ?\Z| [A-ZĐ0-9]))"
+_NUMBER_SCAN = re.compile(
+    _NUMBER.pattern.replace(r"\d(?<![\w.,/\-–\[]\d)", r"\d(?<![\w.,/\-–\[]\d)" + _AFTER_DATE_WORD, 1) + _LABEL_AFTER
+)
 # A number named by the word(s) before it is an identifier, not an amount.
 _ID_HEADS = frozenset(
     [

@@ -19,6 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import chain
 
 # --------------------------------------------------------------------------------------------
 # View: collapsed whitespace, markup dropped, with an offset map
@@ -42,9 +43,14 @@ _MARKUP_MARK = re.compile(
     r"[*\\#<](?:(?<=\*)(?<![\w*]\*)\*{0,2}(?=\S)|(?<=\*)(?<=\S\*)\*{0,2}(?![\w*])"
     r"|(?<=\\)(?=[*#_\[\]()\-+.])|(?<=#)(?P<hash>#{0,5}[ \t]+)|(?<=<)/?sup>)"
 )
-# r"[*#\\]|<sup>" opened by one character set ("<" then needs "sup>" after it): `re` skips to
-# such a character in C, where the alternation made it try every position.
-_HAS_MARKUP = re.compile(r"[*#\\<](?:(?<=<)sup>|(?<!<))")
+
+
+def _has_markup(text: str, a: int, b: int) -> bool:
+    """Whether ``re.search(r"[*#\\]|<sup>", text[a:b])`` finds anything: four str.find, each
+    a skip to one character in C, cost less than `re` testing every character against a
+    set (most texts hold no markup at all)."""
+    find = text.find
+    return find("*", a, b) >= 0 or find("#", a, b) >= 0 or find("\\", a, b) >= 0 or find("<sup>", a, b) >= 0
 
 
 def _ws_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -68,7 +74,7 @@ def _ws_runs(text: str, a: int, b: int) -> list[tuple[int, int]]:
 
 def _marks(text: str, a: int, b: int) -> list[tuple[int, int, bool]]:
     """(start, end, False) of the markup a view drops in ``text[a:b]``, in order."""
-    if not _HAS_MARKUP.search(text, a, b):
+    if not _has_markup(text, a, b):
         return []
     marks = []
     for m in _MARKUP_MARK.finditer(text, a, b):
@@ -221,11 +227,15 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
     return View("".join(parts), tuple(vpos), tuple(opos), tuple(jumps))
 
 
-def _after_newline(rx: re.Pattern[str]) -> re.Pattern[str]:
+def _after_newline(rx: re.Pattern[str], opens: str = "") -> re.Pattern[str]:
     """A "(?m)^…" pattern as "\n…": `re` finds that by its literal first character, where
-    "^" made it try every position of the text."""
+    "^" made it try every position of the text. ``opens``, a pattern for how every match of
+    ``rx`` begins, is checked first after the "\n": a line that cannot hold a match (a blank
+    line, a line of running text) is then turned down by one test instead of by each
+    branch of ``rx`` in turn."""
     assert rx.pattern.startswith("(?m)^")
-    return re.compile("(?m)\n(?:" + rx.pattern[len("(?m)^") :].replace("|^", "|") + ")")
+    guard = f"(?={opens})" if opens else ""
+    return re.compile("(?m)\n" + guard + "(?:" + rx.pattern[len("(?m)^") :].replace("|^", "|") + ")")
 
 
 def _line_matches(rx: re.Pattern[str], nl: re.Pattern[str], text: str) -> list[re.Match[str]]:
@@ -247,7 +257,7 @@ _PAGE_NUMBER = re.compile(
 )
 
 
-_PAGE_NUMBER_NL = _after_newline(_PAGE_NUMBER)
+_PAGE_NUMBER_NL = _after_newline(_PAGE_NUMBER, r"[ \t\dTt-]")
 
 
 def page_number_spans(text: str) -> list[tuple[int, int]]:
@@ -297,7 +307,7 @@ _MD_FOOTNOTE = re.compile(
 )
 
 
-_MD_FOOTNOTE_NL = _after_newline(_MD_FOOTNOTE)
+_MD_FOOTNOTE_NL = _after_newline(_MD_FOOTNOTE, r"[ \t⁰¹²³⁴⁵⁶⁷⁸⁹<\[]")
 
 
 def footnote_block_spans(text: str) -> list[tuple[int, int]]:
@@ -516,22 +526,34 @@ _LABEL = re.compile(
     r"|(?P<bullet>[-+•–]|\\\*|\*)(?=[ \t]))"
 )
 _HEADING_LINE = re.compile(r"(?m)^[ \t]*(?P<hashes>#{1,6})[ \t]+(?P<h>\S.*)$|^[ \t]*\*\*(?P<b>[^*\n]{3,})\*\*[ \t]*$")
-_LABEL_NL = _after_newline(_LABEL)
-_HEADING_LINE_NL = _after_newline(_HEADING_LINE)
+# (each with what its lines open with: for a label, its lead's characters or the first of each
+# kind of label)
+_LABEL_NL = _after_newline(_LABEL, r"[ \t#\\*IVXL\d+•–-]|[a-zđ]\)")
+_HEADING_LINE_NL = _after_newline(_HEADING_LINE, r"[ \t#*]")
 _BULLET_RANK = {"-": 7, "–": 7, "•": 7, "+": 8, "*": 9, "\\*": 9}
 _MARKUP = re.compile(r"\\|\*|#|</?sup>")
 
 
 def _rank(m: re.Match[str]) -> tuple[int, str, str]:
-    if m.group("roman"):
-        return 1, m.group("roman"), "section"
-    if m.group("dec"):
-        d = m.group("dec")
-        return 1 + d.count(".") + 1, d, "section"
-    if m.group("letter"):
-        return 6, m.group("letter"), "item"
-    b = m.group("bullet")
-    return _BULLET_RANK.get(b, 9), "*" if b == "\\*" else b, "item"
+    # (the kind of label is the group that closed last, after "lead": read once, where
+    # testing the groups one by one cost a call each, for every label of every document)
+    kind = m.lastgroup
+    g = m.group(kind or 0)
+    if kind == "roman":
+        return 1, g, "section"
+    if kind == "dec":
+        return g.count(".") + 2, g, "section"
+    if kind == "letter":
+        return 6, g, "item"
+    return _BULLET_RANK.get(g, 9), "*" if g == "\\*" else g, "item"
+
+
+def _without_markup(s: str) -> str:
+    """``_MARKUP.sub("", s)``; most lines hold no mark, and `re` tries every alternative of
+    _MARKUP at every character of a line before finding that out."""
+    if "\\" in s or "*" in s or "#" in s or "sup>" in s:
+        return _MARKUP.sub("", s)
+    return s
 
 
 @lru_cache(maxsize=8)
@@ -584,7 +606,7 @@ def _segment(text: str) -> tuple[Segment, ...]:
             continue
         lm = _LABEL.match(text, m.start())
         h = (m.group("h") or m.group("b") or "").strip()
-        h = _MARKUP.sub("", h).strip()
+        h = _without_markup(h).strip()
         if not h:
             continue
         if lm and not lm.group("bullet"):
@@ -599,7 +621,7 @@ def _segment(text: str) -> tuple[Segment, ...]:
             continue
         rank, label, kind = _rank(m)
         le = _line_end(text, m.end())
-        first = _MARKUP.sub("", text[m.end() : le]).strip()
+        first = _without_markup(text[m.end() : le]).strip()
         heading: str | None = None
         if kind == "section":
             # a heading line is short and does not end a sentence mid-line
@@ -637,6 +659,12 @@ _ABBREV = frozenset(
 )
 # starts with a character set (fast to scan for); the branches look back at what it consumed
 _SENT_END = re.compile(r"[.!?…:](?:(?<=[.!?…])[.!?…]*[”\")]?(?= +\S)|(?<=:)(?= +[-+•]))")
+# _SENT_END as two patterns that each open with one literal character, for texts without
+# "!", "?" and "…" (nearly all): `re` skips to a literal in C several times faster than to
+# the next character of a set. Every match of _SENT_END then opens with "." or ":", and a
+# match of either is one of _SENT_END at the same place.
+_SENT_END_DOT = re.compile(r"\.[.!?…]*[”\")]?(?= +\S)")
+_SENT_END_COLON = re.compile(r":(?= +[-+•])")
 _TOKEN_BEFORE = re.compile(r"(\S+?)[.!?…]+[”\")]?$")
 
 
@@ -650,21 +678,6 @@ def _token_before_period(vt: str, lo: int, end: int) -> str:
     if len(run) < 2:
         return ""
     return run[: max(1, len(run.rstrip(".!?…")))]
-
-
-def _may_abbreviate(vt: str, start: int) -> bool:
-    """False when the word before the "." at ``start`` is surely no abbreviation (see
-    view_sentences): four characters, none of them whitespace, before a last one that is
-    no ".!?…" nor "v". The token then has at least four characters, more than any of
-    _ABBREV, and does not end with "v.v". (Most sentence ends: cheaper than cutting the
-    token out.) A character isprintable() turns down is treated as possible whitespace."""
-    if start < 4:
-        return True
-    last = vt[start - 1]
-    if last in ".!?…" or last.lower().endswith("v"):
-        return True
-    seg = vt[start - 4 : start]
-    return " " in seg or not seg.isprintable()
 
 
 def _starts_sentence(ch: str) -> bool:
@@ -726,18 +739,32 @@ def view_sentences(v: View, boundaries: Iterable[int] = ()) -> list[tuple[int, i
     # (view_index inlined, and the spaces after a match skipped from one past its end,
     # which the pattern's look-ahead wants: this runs for every sentence end and section
     # start of every document)
-    for m in _SENT_END.finditer(vt):
+    if "!" in vt or "?" in vt or "…" in vt:
+        ends: Iterable[re.Match[str]] = _SENT_END.finditer(vt)
+    else:  # (in any order: the loop only adds to a set)
+        ends = chain(_SENT_END_DOT.finditer(vt), _SENT_END_COLON.finditer(vt))
+    for m in ends:
         start, end = m.span()
         nxt = end + 1
         while nxt < n and vt[nxt] == " ":
             nxt += 1
         if nxt >= n:
             continue
-        if end - start == 1 and vt[start] == "." and _may_abbreviate(vt, start):
-            tok = _token_before_period(vt, max(0, start - 12), end).lower()
-            if tok in _ABBREV or (len(tok) == 1 and tok.isalpha()) or tok.endswith("v.v"):
+        if end - start == 1 and vt[start] == ".":
+            # _token_before_period's token: where the window holds no whitespace but " "
+            # (isprintable() turns down every other kind) and the word before the "." does
+            # not end in ".!?…", it is that word, found by rfind (this runs at most
+            # sentence ends: the calls and the split cost more than the test)
+            lo = start - 12 if start > 12 else 0
+            window = vt[lo:start]
+            tok = window[window.rfind(" ") + 1 :]
+            if not tok or tok[-1] in ".!?…" or not window.isprintable():
+                tok = _token_before_period(vt, lo, end)
+            low = tok.lower()
+            if low in _ABBREV or (len(low) == 1 and low.isalpha()) or low.endswith("v.v"):
                 continue
-        if vt[start] == ":" or _starts_sentence(vt[nxt]):
+        ch = vt[nxt]  # (_starts_sentence, inlined)
+        if vt[start] == ":" or ch.isupper() or ch.isdigit() or ch in "-+•“\"(*":
             add(nxt)
     vpos, opos = v.vpos, v.opos
     nseg = len(vpos)

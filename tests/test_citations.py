@@ -254,3 +254,36 @@ def test_clean_view_maps_each_character_back() -> None:
                 assert text[o] == ch or text[o] in "–—‐‑−／⁄", (text, i)
             else:
                 assert text[o].isspace(), (text, i)
+
+
+def test_type_word_looked_up_by_ending_is_the_first_that_the_plain_loop_finds() -> None:
+    from kg.citations import TYPE_WORDS, _type_word_before, _without_type_tail
+
+    def plain(window: str, lo: int, start: int) -> tuple[str | None, int]:
+        head = _without_type_tail(window)
+        for word in TYPE_WORDS:
+            if head.endswith(word) and (len(head) == len(word) or not head[-len(word) - 1].isalnum()):
+                return TYPE_WORDS[word], lo + len(head) - len(word)
+        return None, start
+
+    pieces = [*TYPE_WORDS, " ", "so", ": ", "x", "(", "ban ", "lien tich", "hoach", "phoi hop", "luat", "1", "_"]
+    found = 0
+    for i, window in enumerate(_scrambled(6, pieces, 4000, 5)):
+        got = _type_word_before(window, i, i + len(window))
+        assert got == plain(window, i, i + len(window)), window
+        found += got[0] is not None
+    assert found > 100
+
+
+
+def test_notations_found_from_their_separators_are_what_finditer_finds() -> None:
+    from kg.citations import NOTATION, _notation_matches
+
+    pieces = ["1", "12", "123456", "2020", "/", "-", " ", "\t", "  ", "CT", "TW", "KH-UBND", "a", ".", "Đ", "x1", "\n",
+              "/ ", " -", "QĐ", "٣", "(", "BCA32", "-CP"]
+    found = 0
+    for text in _scrambled(21, pieces, 8000, 12):
+        fast = [(m.span(), m.groupdict()) for m in _notation_matches(text)]
+        assert fast == [(m.span(), m.groupdict()) for m in NOTATION.finditer(text)], text
+        found += len(fast)
+    assert found > 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,11 +129,12 @@ def test_line_start_patterns_found_after_newlines_match_the_plain_scan() -> None
     from kg import structure as S
 
     pieces = ["\n", "\n\n", " ", "\t", "1. ", "I. ", "a) ", "- ", "+ ", "* ", "\\* ", "## ", "**Tiêu đề**", "¹ ", "<sup>2</sup> ",
-              "[^3]: ", "12", "- 4 -", "Trang 5", "x", "Văn bản", ":"]
+              "[^3]: ", "12", "- 4 -", "Trang 5", "x", "Văn bản", ":", "XIV. ", "đ) ", "b)", "1.2.3. ", "– ", "• ",
+              "#", "***", "\\", "٣. ", "Ab", "L.", "\t- "]
     rng = random.Random(7)
     pairs = [(S._LABEL, S._LABEL_NL), (S._HEADING_LINE, S._HEADING_LINE_NL), (S._PAGE_NUMBER, S._PAGE_NUMBER_NL),
              (S._MD_FOOTNOTE, S._MD_FOOTNOTE_NL)]
-    for _ in range(3000):
+    for _ in range(6000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
         for rx, nl in pairs:
             got = [(m.span(), m.groupdict()) for m in S._line_matches(rx, nl, text)]
@@ -201,13 +203,21 @@ def test_view_sentences_agree_with_their_plain_form() -> None:
         v = S.make_view(text, drop if rng.random() < 0.5 else ())
         bounds = sorted(rng.sample(range(len(text) + 2), min(3, len(text) + 2)))
         assert S.view_sentences(v, bounds) == plain(v, bounds), (text, bounds)
+    # a view that holds other whitespace or unprintable characters (built as is, not by
+    # make_view): view_sentences then reads the word before a "." the slow way
+    pieces += ["\t", "\u200b", "a\xa0b.", "v.v.", " . ", ".. ", "Ông. ", "x\u3000y. "]
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        v = S.View(text, (0,), (0,))
+        bounds = sorted(rng.sample(range(len(text) + 2), min(3, len(text) + 2)))
+        assert S.view_sentences(v, bounds) == plain(v, bounds), (text, bounds)
 
 
 def test_fast_markup_presence_check_agrees_with_the_plain_pattern() -> None:
     import random
     import re
 
-    from kg.structure import _HAS_MARKUP
+    from kg.structure import _has_markup
 
     plain = re.compile(r"[*#\\]|<sup>")
     pieces = ["<", "sup>", "<sup>", "<su", "*", "#", "\\", "a", " ", "<<sup>", "</sup>"]
@@ -216,7 +226,7 @@ def test_fast_markup_presence_check_agrees_with_the_plain_pattern() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
         a = rng.randint(0, len(text))
         b = rng.randint(a, len(text))
-        assert bool(_HAS_MARKUP.search(text, a, b)) == bool(plain.search(text, a, b)), (text, a, b)
+        assert _has_markup(text, a, b) == bool(plain.search(text, a, b)), (text, a, b)
 
 
 def test_whitespace_but_space_is_every_whitespace_character_but_space() -> None:
@@ -254,3 +264,49 @@ def test_view_offsets_map_to_the_characters_they_stand_for() -> None:
             if ch != " ":
                 assert text[o] == ch, (text, i)
                 assert S.view_index(v, o) == i, (text, i)
+
+
+def test_label_rank_and_markup_removal_agree_with_their_plain_forms() -> None:
+    import random
+
+    from kg import structure as S
+
+    def plain_rank(m: re.Match[str]) -> tuple[int, str, str]:
+        if m.group("roman"):
+            return 1, m.group("roman"), "section"
+        if m.group("dec"):
+            d = m.group("dec")
+            return 1 + d.count(".") + 1, d, "section"
+        if m.group("letter"):
+            return 6, m.group("letter"), "item"
+        b = m.group("bullet")
+        return S._BULLET_RANK.get(b, 9), "*" if b == "\\*" else b, "item"
+
+    pieces = ["\n", " ", "\t", "## ", "#", "**", "\\*", "*", "IV", "X", ".", "1", "12", "2.3", "a", "đ", ")", "-", "–",
+              "•", "+", "x", "<sup>", "</sup>", "sup>", "\\", "Văn"]
+    rng = random.Random(11)
+    seen = set()
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert S._without_markup(text) == S._MARKUP.sub("", text), text
+        for m in S._LABEL.finditer(text):
+            assert S._rank(m) == plain_rank(m), text
+            seen.add(S._rank(m)[2])
+    assert seen == {"section", "item"}
+
+
+
+def test_sentence_ends_found_by_literal_patterns_are_the_plain_ones() -> None:
+    import random
+
+    from kg import structure as S
+
+    pieces = [".", ". ", "..", ": ", ": - ", ":+", "” ", '." ', ".) ", "a", "B", " ", "  ", "1.062", "x:", "•", "\n"]
+    rng = random.Random(17)
+    found = 0
+    for _ in range(6000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        fast = sorted(m.span() for rx in (S._SENT_END_DOT, S._SENT_END_COLON) for m in rx.finditer(text))
+        assert fast == [m.span() for m in S._SENT_END.finditer(text)], text
+        found += len(fast)
+    assert found > 3000
