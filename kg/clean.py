@@ -117,9 +117,9 @@ _SEPARATOR_CHARS = "–—‐‑−／⁄"
 
 
 def _with_plain_separators(text: str) -> str:
-    """``text`` with the substitutes of "-" and "/" replaced. Most texts hold none: one
-    str.find per character (a skip in C) finds that out faster than `re` testing every
-    character of the text against the set."""
+    """``text`` with the substitutes of "-" and "/" replaced. Many texts hold none (two of
+    the five seed reports, and the synthetic ones): one str.find per character (a skip in C)
+    finds that out faster than `re` testing every character of the text against the set."""
     if any(c in text for c in _SEPARATOR_CHARS):
         return _HAS_SEPARATOR.sub(lambda m: m.group(0).translate(_SEPARATORS), text)
     return text
@@ -134,7 +134,9 @@ def clean(text: str) -> CleanText:
 
 
 def _clean_plain(text: str) -> CleanText:
-    """:func:`_clean_by_matches` for a text without "  ", "*", "#" and "\\" (most texts).
+    """:func:`_clean_by_matches` for a text without "  ", "*", "#" and "\\": typed or
+    generated text (the synthetic corpus is such; text taken from a PDF usually has runs of
+    spaces, and OCR'd Markdown has marks, so the seed reports take _clean_by_matches).
 
     Every match of _NOISE is then a run of whitespace, replaced by one space, that opens
     with a character other than " " or with the one space before such a character: the
