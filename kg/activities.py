@@ -41,16 +41,19 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from kg.iri import fold
 from kg.model import Activity, DocumentHeader, Evidence, Instrument, Observation, Relation
+
+if TYPE_CHECKING:
+    from kg.structure import View
 
 MAX_EVIDENCE = 600
 _DESC_CHARS = 200
@@ -260,6 +263,7 @@ def _unfolded(phrases: Iterable[str], folding_to: dict[str, str]) -> str:
 
 
 _NOUN_ENDS = tuple(sorted({w.split()[-1] for w in _NOUN_WORDS}))
+_NOUN_END_CHARS = max(map(len, _NOUN_ENDS))
 
 
 @lru_cache(maxsize=4096)
@@ -288,6 +292,18 @@ _LEAD_TRIGGER = re.compile(  # used with .match(text, pos, end): anchored at pos
     re.I,
 )
 _THEO_DO = re.compile(r"(?:Theo\s+đó|Thực\s+hiện\s+(?:các\s+)?(?:văn\s+bản|kế\s+hoạch|chỉ\s+đạo)\s+(?:nêu\s+)?trên)(?!\w)", re.I)
+# The first letters, lower-cased, of what _LEAD_TRIGGER and _THEO_DO match (case-blind, which
+# the engine pays for letter by letter): a clause opening with none of them is ruled out by
+# one look at its first character (tests/test_activities_speed.py checks that no other
+# character can open a match).
+_LEAD_INITIALS = frozenset("tđcqh")
+
+
+def _may_lead(text: str, pos: int) -> bool:
+    """False where neither _LEAD_TRIGGER nor _THEO_DO can match at ``pos``."""
+    return text[pos : pos + 1].lower() in _LEAD_INITIALS
+
+
 _ADVERBS = (
     "đã", "đang", "sẽ", "cũng", "đều", "vẫn", "luôn", "tiếp tục", "chủ động", "tích cực", "thường xuyên", "kịp thời",
     "trực tiếp", "khẩn trương", "nghiêm túc", "đồng thời", "tốt", "thành công", "liên tiếp", "cần", "phải",
@@ -325,8 +341,13 @@ _PERIOD = re.compile(
 _I = "[iıİ]"
 _MONTHS_OF_YEAR = rf"tháng\s+(?:đầu\s+|cuố{_I}\s+)?năm\s+\d{{4}}"
 _HALF_YEAR = rf"tháng\s+(?:đầu|cuố{_I})\s+năm\s+\d{{4}}"
+# Opened by a class holding [\dtsſqng] and no Latin letter else: [0-9] and the blocks holding
+# the other decimal digits. \d in a class is a Unicode look-up for every character the engine
+# skips; a range is a table look-up. (Every alternative looks behind at the opening character
+# again, so the few other characters the ranges let in open no match.)
+_PERIOD_OPENING = "[0-9tsſqng\u0660-\u1dff\u1f00-\U0010ffff]"
 _PERIOD_LOW = re.compile(
-    r"[\dtsſqng](?<!\w[\dtsſqng])(?:"
+    _PERIOD_OPENING + r"(?<!\w[\dtsſqng])(?:"
     r"ừ(?<=từ)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?:/\d{4})?\s+đến\s+(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}"
     rf"|\d(?<=\d\d)\s+{_MONTHS_OF_YEAR}|\s(?<=\d\s)\s*{_MONTHS_OF_YEAR}"
     rf"|(?:áu(?<=[sſ]áu)\s+|6(?<=06)\s+|\s(?<=6\s)\s*){_HALF_YEAR}"
@@ -473,16 +494,15 @@ def _is_noun_use(text: str, e: _Event, memo: dict[int, bool]) -> bool:
 
 def _noun_before(text: str, start: int) -> bool:
     """One of _NOUN_WORDS ends the few words before ``start``, spaces after it."""
-    a = max(0, start - 24)
+    a = start - 24 if start > 24 else 0
     window = text[a:start]
     before = window.rstrip()
-    # the pattern ends "word\s+$": cheap to rule out by the last word before the spaces
-    return (
-        bool(before)
-        and len(before) < len(window)
-        and _may_end_noun_word(before.rsplit(None, 1)[-1])
-        and (_noun_after().search(text, a - 1, start) if a else _noun_after().search(" " + window)) is not None
-    )
+    # the pattern ends "word\s+$": cheap to rule out by the last word before the spaces, of
+    # which the last _NOUN_END_CHARS characters tell as much (fold maps each character to one
+    # and keeps whitespace, which no end has, so more of them cannot end with one)
+    if not before or len(before) == len(window) or not _may_end_noun_word(before[-_NOUN_END_CHARS:]):
+        return False
+    return (_noun_after().search(text, a - 1, start) if a else _noun_after().search(" " + window)) is not None
 
 
 def _noun_use(text: str, start: int) -> bool:
@@ -526,8 +546,26 @@ def _body_units(text: str, dropped: list[tuple[int, int]]) -> list[_Unit]:
 
     # kg.structure.sentences, each span made a unit as it is mapped back (no list between)
     lay = layout(text)
-    span = lay.body.orig_span
-    return [_Unit(*span(a, b)) for a, b in lay.sentences]
+    return [_Unit(a, b) for a, b in _orig_spans(lay.body, lay.sentences)]
+
+
+def _orig_spans(view: View, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``[view.orig_span(a, b) for a, b in spans]``, its look-ups inlined (there is a span
+    for every sentence of the document)."""
+    vpos, opos = view.vpos, view.opos
+    if not opos:
+        return [(a, a) if b <= a else (a, b) for a, b in spans]
+    first = opos[0]
+    out = []
+    for a, b in spans:
+        k = bisect_right(vpos, a) - 1
+        o = opos[k] + (a - vpos[k]) if k >= 0 else first
+        if b <= a:
+            out.append((o, o))
+            continue
+        k = bisect_right(vpos, b - 1) - 1
+        out.append((o, opos[k] + (b - 1 - vpos[k]) + 1 if k >= 0 else first + 1))
+    return out
 
 
 def _split_at(units: list[_Unit], cuts: Sequence[int]) -> list[_Unit]:
@@ -573,20 +611,22 @@ def _split_clauses(text: str, unit: _Unit) -> list[_Unit]:
     depth = 0
     cuts: list[int] = []
     n = len(events)
-    for i, e in enumerate(events):
-        if e.kind == "paren":
+    for i, e in enumerate(events):  # (fields by index: this walks every event of a list)
+        kind = e[2]
+        if kind == "paren":
             depth += 1
-        elif e.kind == "close":
-            depth = max(0, depth - 1)
-        elif e.kind == "semi" and depth == 0:
+        elif kind == "close":
+            if depth:
+                depth -= 1
+        elif kind == "semi" and not depth:
             # the next verb, trigger or mention after it (walked by index: slicing the rest
             # of the events for every ";" made long lists quadratic)
+            end = e[1]
             j = i + 1
-            while j < n and not (events[j].start > e.end and events[j].kind in _CLAUSE_OPENERS):
+            while j < n and not (events[j][0] > end and events[j][2] in _CLAUSE_OPENERS):
                 j += 1
-            nxt = events[j] if j < n else None
-            if nxt and nxt.kind != "mention" and nxt.start - e.end < 60:
-                cuts.append(e.end)
+            if j < n and events[j][2] != "mention" and events[j][0] - end < 60:
+                cuts.append(end)
     if not cuts:
         return [unit]
     out: list[_Unit] = []
@@ -702,41 +742,49 @@ def _in_desc(unit: _Unit, pos: int) -> bool:
 def _main_verb(text: str, unit: _Unit, memo: dict[int, bool]) -> _Event | None:
     """The clause's predicate: its first verb outside instrument descriptions; a leading
     "Thực hiện X, …" gives way to the verb after it."""
-    if not unit.events:
-        return None  # (no generator to start: a third of the clauses have no event at all)
-    verbs = _predicates(text, unit, memo)  # lazily: the first one is usually the answer
-    first = next(verbs, None)
-    if first is None:
+    events = unit.events
+    if not events:
+        return None  # (a third of the clauses have no event at all)
+    i = _next_predicate(text, unit, memo, 0)  # the first one is usually the answer
+    if i < 0:
         return None
+    first = events[i]
     lead_pos = _lead_pos(text, unit)
     if first.start - lead_pos < 3 and _folded_words(text[first.start : first.end]) in ("de nghi", "yeu cau"):
-        second = next(verbs, None)
-        if second is not None:
-            return second  # "Đề nghị Ủy ban MTTQ tỉnh … tăng cường vận động": the addressee acts
-    if first.kind == "trig" and _LEAD_TRIGGER.match(text, lead_pos, unit.end):
-        mentions = [e for e in unit.events if e.kind == "mention"]
+        i = _next_predicate(text, unit, memo, i + 1)
+        if i >= 0:
+            return events[i]  # "Đề nghị Ủy ban MTTQ tỉnh … tăng cường vận động": the addressee acts
+        i = len(events)  # no predicate is left for what follows
+    if first.kind == "trig" and _may_lead(text, lead_pos) and _LEAD_TRIGGER.match(text, lead_pos, unit.end):
+        mentions = [e for e in events if e.kind == "mention"]
         if mentions:
             comma = text.find(",", mentions[0].end, unit.end)
             if comma >= 0:
                 if first.start > comma:
                     return first
-                for v in verbs:  # the first verb after the comma
-                    if v.start > comma:
-                        return v
+                i = _next_predicate(text, unit, memo, i + 1)
+                while i >= 0:  # the first predicate after the comma
+                    if events[i].start > comma:
+                        return events[i]
+                    i = _next_predicate(text, unit, memo, i + 1)
     return first
 
 
 _NOT_PREDICATES = ("theo", "thuc", "can cu", "gan voi", "tren co so")
 
 
-def _predicates(text: str, unit: _Unit, memo: dict[int, bool]) -> Iterator[_Event]:
-    """The clause's verbs, triggers and issuing verbs that can be its predicate, in order:
-    outside instrument descriptions, not used as nouns, not a bare "theo" …"""
+def _next_predicate(text: str, unit: _Unit, memo: dict[int, bool], i: int) -> int:
+    """The index of the clause's next event from ``i`` on that can be its predicate (-1:
+    none): a verb, trigger or issuing verb outside instrument descriptions, not used as a
+    noun, not a bare "theo" … (An index, not a generator: most clauses ask for one.)"""
+    events = unit.events
     desc = unit.desc
-    for e in unit.events:  # (the helpers inlined: this runs for every event of every clause)
-        if e.kind not in ("verb", "trig", "issue"):
+    for j in range(i, len(events)):  # (the helpers inlined: this runs for most events)
+        e = events[j]
+        kind = e[2]
+        if kind != "verb" and kind != "trig" and kind != "issue":
             continue
-        at = e.start
+        at = e[0]
         if desc and any(a <= at < b for a, b, _ in desc):
             continue
         noun = memo.get(at)
@@ -744,8 +792,9 @@ def _predicates(text: str, unit: _Unit, memo: dict[int, bool]) -> Iterator[_Even
             noun = memo[at] = _noun_use(text, at)
         # only triggers are ever one of _NOT_PREDICATES (no verb or issuing phrase folds to
         # one): the fold is looked up for them alone
-        if not noun and (e.kind != "trig" or _folded_words(text[at : e.end]) not in _NOT_PREDICATES):
-            yield e
+        if not noun and (kind != "trig" or _folded_words(text[at : e[1]]) not in _NOT_PREDICATES):
+            return j
+    return -1
 
 
 @lru_cache(maxsize=4096)
@@ -869,7 +918,10 @@ def _explicit_agent(text: str, unit: _Unit, verb: _Event, where: _Place, pos: in
         return None
     prefix = text[pos : verb.start]
     # "Thực hiện X, <subject> <verb>": the subject follows the last comma of the lead phrase
-    if _LEAD_TRIGGER.match(prefix) or _THEO_DO.match(prefix) or prefix.lstrip().lower().startswith(("trong ", "năm ", "qua ", "để ", "nhằm ", "ngày ", "từ ", "sau ", "đến ")):
+    # (the opening words lower-cased alone: none is longer than 6 characters)
+    if (_may_lead(prefix, 0) and (_LEAD_TRIGGER.match(prefix) or _THEO_DO.match(prefix))) or prefix.lstrip()[:6].lower().startswith(
+        ("trong ", "năm ", "qua ", "để ", "nhằm ", "ngày ", "từ ", "sau ", "đến ")
+    ):
         cut = prefix.rfind(",")
         if cut < 0:
             return None
@@ -945,6 +997,16 @@ def _is_heading_line(text: str, start: int, end: int) -> bool:
         return True
     ch = m.group(1)
     return ch.isupper() or ch.isdigit() or ch in "-+•*#\\(“\""
+
+
+def _chain_drivers(scopes: Sequence[_Scope]) -> list[list[str]]:
+    """Each scope's drivers, then its parent's, and so on up: what every activity in it
+    inherits from its sections, walked up once per scope instead of once per activity.
+    (A parent comes before its children in ``scopes``.)"""
+    out: list[list[str]] = []
+    for sc in scopes:
+        out.append(sc.drivers + out[sc.parent] if sc.parent is not None else list(sc.drivers))
+    return out
 
 
 def _innermost(scopes: Sequence[_Scope], starts: Sequence[int], pos: int) -> int | None:
@@ -1083,8 +1145,16 @@ def _without_markup(s: str) -> str:
 
 
 def _describe(text: str, start: int, end: int) -> str:
-    # split/join normalises whitespace like _WS.sub(" ", …) up to the ends, which strip drops
-    d = " ".join(_without_markup(text[start : min(end, start + 2 * _DESC_CHARS)]).split()).strip(" ,;:.")
+    d = _without_markup(text[start : min(end, start + 2 * _DESC_CHARS)])
+    # split/join normalises whitespace like _WS.sub(" ", …) up to the ends, which strip drops.
+    # A slice whose only whitespace is single spaces (str.isprintable rules out every other
+    # whitespace character) needs none; nor does one that has only those once its hard line
+    # breaks, and the blank line after a line's last space, are made spaces (what split would
+    # do with them). Both are told and done in C, and faster than splitting into words.
+    if "  " in d or not d.isprintable():
+        spaced = d.replace("\n", " ").replace("   ", " ")
+        d = spaced if "  " not in spaced and spaced.isprintable() else " ".join(d.split())
+    d = d.strip(" ,;:.")
     if len(d) > _DESC_CHARS:
         d = d[:_DESC_CHARS].rsplit(" ", 1)[0] + " …"
     return d
@@ -1206,7 +1276,10 @@ def extract_activities(
     heading_ends = sorted({*breaks, *(sc.heading_end for sc in scopes if sc.heading_end > sc.start)})
     for u in _split_at(_body_units(text, dropped), heading_ends) + _footnote_units(text):
         u.events = events_in(u.start, u.end, u.footnote)
-        units.extend(_split_clauses(text, u))
+        if text.find(";", u.start, u.end) < 0:
+            units.append(u)  # nothing to split at (most sentences): not worth a call
+        else:
+            units.extend(_split_clauses(text, u))
     units.sort(key=attrgetter("start"))
 
     # headings naming an instrument drive everything under them
@@ -1229,10 +1302,12 @@ def extract_activities(
     agents_at: list[tuple[int, int, str | None, str | None]] = []  # in text order  # body units: span and agent, for footnotes
     has_footnotes = any(u.footnote for u in units)  # agents_at is read for footnote units only
     mention_starts = [e.start for e in events if e.kind == "mention"]
+    chain_drivers = _chain_drivers(scopes)  # (final: headings are read above)
+    scope_inherited: dict[int | None, list[str]] = {}  # scope → what its clauses inherit from it and up
     for u in units:
         # most clauses hold no mention: told by bisection before their events are walked
         # (a unit may skip a mention inside a footnote block, so this only rules out)
-        if bisect_left(mention_starts, u.start) < bisect_left(mention_starts, u.end):
+        if u.events and bisect_left(mention_starts, u.start) < bisect_left(mention_starts, u.end):
             mentions = [(i, e) for i, e in enumerate(u.events) if e.kind == "mention"]
         else:
             mentions = []
@@ -1240,28 +1315,37 @@ def extract_activities(
             _classify(text, u, memo)
         pos = u.anchor if u.footnote and u.anchor is not None else u.start
         sc_i = _innermost(scopes, scope_starts, pos)
-        para = bisect_right(breaks, pos)
+        sc = scopes[sc_i] if sc_i is not None else None
         verb = _main_verb(text, u, memo)
+        is_heading = sc is not None and sc.heading_end > sc.start and u.start >= sc.start and u.end <= sc.heading_end + 1
+        if verb is None and not mentions and not has_footnotes:
+            # no activity, no instrument, no agent to record for a footnote (most clauses
+            # without a verb): only a heading can tell its section's agent
+            prev_mentions = []
+            if is_heading and sc.agent is None:  # type: ignore[union-attr]
+                head = _subject(text[_lead_pos(text, u) : u.end].rstrip(" :\n"), where)
+                if head:
+                    sc.agent = head  # type: ignore[union-attr]
+            continue
         if verb is None and mentions:
             # a list of instruments with no verb (a footnote to "ban hành các văn bản¹"):
             # each entry is an instrument its issuer put out
             _classify(text, u, memo, listing=True)
-        is_heading = sc_i is not None and scopes[sc_i].heading_end > scopes[sc_i].start and u.start >= scopes[sc_i].start and u.end <= scopes[sc_i].heading_end + 1
         drivers: list[str] = [e.key for i, e in mentions if u.classes.get(i) == "driver"] if mentions else []
         # where the clause starts without its label: read below only for a clause with a
         # verb, a driver or a heading (most clauses without a verb have neither)
         lead_pos = _lead_pos(text, u) if verb is not None or drivers or is_heading else u.start
         # a lead "Thực hiện X, …" carries X to the rest of its paragraph (or item)
-        if not u.footnote and drivers and _LEAD_TRIGGER.match(text, lead_pos, u.end):
+        if not u.footnote and drivers and _may_lead(text, lead_pos) and _LEAD_TRIGGER.match(text, lead_pos, u.end):
             until = len(text)
-            if sc_i is not None:
-                until = scopes[sc_i].end if lead_pos - scopes[sc_i].start < 12 else until
+            if sc is not None:
+                until = sc.end if lead_pos - sc.start < 12 else until
             nb = bisect_right(breaks, u.start)
             para_end = breaks[nb] if nb < len(breaks) else len(text)
-            if sc_i is None or lead_pos - scopes[sc_i].start >= 12:
+            if sc is None or lead_pos - sc.start >= 12:
                 until = min(until, para_end)
-                if sc_i is not None:
-                    until = min(until, scopes[sc_i].end)
+                if sc is not None:
+                    until = min(until, sc.end)
             carried = (until, u.start, list(drivers))
         mentioned_before = prev_mentions  # what "Theo đó, …" refers to
         if not u.footnote:
@@ -1284,7 +1368,7 @@ def extract_activities(
         if agent is None and (verb is not None or mentions or (has_footnotes and not u.footnote)):
             if u.footnote:
                 agent = _agent_at(agents_at, u.anchor)
-            elif last_agent and last_agent[0] == sc_i and last_agent[1] == para:
+            elif last_agent and last_agent[0] == sc_i and last_agent[1] == bisect_right(breaks, pos):
                 agent = last_agent[2]
             else:
                 s = sc_i
@@ -1292,34 +1376,37 @@ def extract_activities(
                     agent = scopes[s].agent
                     s = scopes[s].parent
         if explicit and not u.footnote:
-            last_agent = (sc_i, para, agent)  # type: ignore[assignment]
-            if sc_i is not None and lead_pos - scopes[sc_i].start < 12 and scopes[sc_i].agent is None:
-                scopes[sc_i].agent = agent
-        elif is_heading and sc_i is not None and scopes[sc_i].agent is None:
+            last_agent = (sc_i, bisect_right(breaks, pos), agent)  # type: ignore[assignment]
+            if sc is not None and lead_pos - sc.start < 12 and sc.agent is None:
+                sc.agent = agent
+        elif is_heading and sc is not None and sc.agent is None:
             head = _subject(text[lead_pos : u.end].rstrip(" :\n"), where)
             if head:
-                scopes[sc_i].agent = head
+                sc.agent = head
         if has_footnotes and not u.footnote:
             agents_at.append((u.start, u.end, agent, "issue" if any(e.kind == "issue" for e in u.events) else None))
 
-        quiet = sc_i is not None and scopes[sc_i].quiet
+        quiet = sc is not None and sc.quiet
         if verb is not None and not is_heading and not quiet:
-            outputs = any(u.classes.get(i) == "output" for i, _ in mentions)
-            kind = "ban hành văn bản" if verb.kind == "issue" or (outputs and verb.kind != "trig" and _kind(text, u, verb) == "ban hành văn bản") else _kind(text, u, verb)
+            # (an issuing verb's clause, or one whose verb's kind is "ban hành văn bản",
+            # issues: that a mention is its output changes neither)
+            kind = "ban hành văn bản" if verb.kind == "issue" else _kind(text, u, verb)
             # the drivers the clause inherits: those "Theo đó" refers to, a lead "Thực hiện X"
             # carried on, its sections' and the document's
             inherited: list[str] = []
-            if _THEO_DO.match(text, lead_pos, u.end):
+            if _may_lead(text, lead_pos) and _THEO_DO.match(text, lead_pos, u.end):
                 inherited += mentioned_before
             if carried and not u.footnote and carried[1] < u.start < carried[0]:
                 inherited += carried[2]
-            s = sc_i
-            while s is not None:
-                inherited += scopes[s].drivers
-                s = scopes[s].parent
-            inherited += doc_drivers
-            if not (sc_i is not None and scopes[sc_i].forward):
-                inherited += reported
+            # (the sections' and the document's, without repeats, are the same for every
+            # clause of a scope: made once per scope, as the repeats after them would drop)
+            in_scope = scope_inherited.get(sc_i)
+            if in_scope is None:
+                in_scope = scope_inherited[sc_i] = list(dict.fromkeys(
+                    (chain_drivers[sc_i] if sc_i is not None else []) + doc_drivers
+                    + (reported if not (sc is not None and sc.forward) else [])
+                ))
+            inherited += in_scope
             for ps, pe in _pieces(u, verb):
                 keep = verb.start if ps <= verb.start < pe else ps
                 # only the dropped blocks that can touch [ps, pe): those further left end
@@ -1328,7 +1415,7 @@ def extract_activities(
                 es, ee = _evidence(text, ps, pe, near, keep)
                 piece_drivers = [
                     e.key for i, e in mentions if u.classes.get(i) == "driver" and ps <= e.start < pe
-                ]
+                ] if drivers else drivers
                 activities.append(
                     (
                         es,
@@ -1338,13 +1425,13 @@ def extract_activities(
                             description=_describe(text, keep, pe),
                             kind=kind,
                             evidence=Evidence.of(text, es, ee),
-                            drivers=list(dict.fromkeys(piece_drivers + inherited)),
+                            drivers=list(dict.fromkeys(piece_drivers + inherited)) if piece_drivers or len(inherited) > len(in_scope) else list(in_scope),
                             period=_period(text, low, ps, pe, period_words),
                             place=_place(text, ps, pe, where),
                         ),
                     )
                 )
-        if plan_activities and not quiet:
+        if mentions and plan_activities and not quiet:
             anchor_issues = not u.footnote or _kind_at(agents_at, u.anchor) == "issue"
             for i, e in mentions:
                 cls = u.classes.get(i)
