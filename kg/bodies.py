@@ -22,7 +22,6 @@ from kg.reference import (
     BodyTemplate,
     Province,
     UnitKind,
-    body_template,
     body_templates,
     central_bodies,
     unit_kinds,
@@ -211,15 +210,25 @@ def _unit_from(match: re.Match[str]) -> UnitKind | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _split_unit(rest: str) -> tuple[UnitKind | None, str]:
     """ "tỉnh Lai Châu" → (tỉnh, "Lai Châu"); "Lai Châu" → (None, "Lai Châu")."""
     rest = rest.strip(" \t\n.,-")
-    low = _view(rest, lower=True)
-    for rx, unit in _unit_prefixes():
-        m = rx.match(low)
-        if m:
-            return unit, rest[m.end() :].strip(" .,-")
+    rx, units = _unit_prefix()
+    m = rx.match(_view(rest, lower=True))
+    if m:
+        return units[m.lastgroup], rest[m.end() :].strip(" .,-")
     return None, rest.strip(" .,-")
+
+
+@cache
+def _unit_prefix() -> tuple[re.Pattern[str], dict[str | None, UnitKind]]:
+    """_unit_prefixes() as one pattern, each in a group of its own, with the unit of each
+    group: an alternation takes the first branch that matches, as the loop over them did,
+    in one call instead of one per unit word (a dozen per mention)."""
+    prefixes = _unit_prefixes()
+    rx = re.compile("|".join(f"(?P<u{i}>{p.pattern})" for i, (p, _) in enumerate(prefixes)))
+    return rx, {f"u{i}": unit for i, (_, unit) in enumerate(prefixes)}
 
 
 @cache
@@ -253,10 +262,20 @@ def _fill(template: str, unit: UnitKind, place: str | None) -> str:
 
 
 def _instance_iri(template_iri: str | None, unit: UnitKind, place: str | None) -> str | None:
-    t = body_template(template_iri) if template_iri else None
+    t = _template_by_iri().get(template_iri) if template_iri else None
     if t is None or place is None:
         return None
     return iri.body(_fill(t.name_template, unit, place))
+
+
+@cache
+def _template_by_iri() -> dict[str | None, BodyTemplate]:
+    """:func:`kg.reference.body_template` as a table (the first template of each IRI, as its
+    search gives): it searched the templates one by one for every body resolved."""
+    out: dict[str | None, BodyTemplate] = {}
+    for t in body_templates():
+        out.setdefault(t.iri, t)
+    return out
 
 
 def _parent(t: BodyTemplate, unit: UnitKind, place: str | None, province: str | None,
@@ -281,8 +300,11 @@ _KHOA = re.compile(r"\s*\(?\s*kh[oó]a\s+[IVXLC0-9]+\s*\)?\s*$", re.IGNORECASE)
 def _clean(mention: str) -> str:
     text = " ".join(unicodedata.normalize("NFC", mention).split())
     text = _KHOA.sub("", text)
-    text = re.sub(r"^(?:các|của)\s+", "", text, flags=re.IGNORECASE)
+    text = _LEAD_PARTICLE.sub("", text)
     return text.strip(" .,;:-–")
+
+
+_LEAD_PARTICLE = re.compile(r"^(?:các|của)\s+", re.IGNORECASE)  # compiled once, not per mention
 
 
 @cache

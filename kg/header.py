@@ -104,8 +104,11 @@ def period_year(h: DocumentHeader) -> int | None:
     """The year a document is about, when its date line gives none (marked inferred by users)."""
     if h.year:
         return h.year
-    years = re.findall(r"(?:19|20)\d{2}", h.period or "")
+    years = _YEAR.findall(h.period or "")
     return int(years[-1]) if years else None
+
+
+_YEAR = re.compile(r"(?:19|20)\d{2}")  # compiled once, not looked up in re's cache per call
 
 
 def _document_type(head: str) -> str | None:

@@ -186,6 +186,21 @@ _GLUED_CODE = re.compile(rf"{_L}")
 _PHYS_AT = re.compile(rf"[ ]?(?P<u>{_PHYSICAL})(?!{_L})", re.IGNORECASE)
 _MONEY_AT = re.compile(rf"[ ]?(?P<u>{_SCALE}(?: {_SCALE})?(?: {_CURRENCY})?|{_CURRENCY})(?!{_L})", re.IGNORECASE)
 _WORDS_AT = re.compile(rf"[ ](?P<w>{_L}+)(?:[ ]({_L}+))?(?:[ ]({_L}+))?(?:[ ]({_L}+))?")
+# _WORDS_AT without the combining accents of a decomposed text (NFC text has none): runs of
+# one character set, which `re` matches several times faster than _L's alternation; used
+# where neither the words nor what follows them hold such an accent (then both match alike;
+# tests/test_numbers.py compares them).
+_LN = r"[^\W\d_⁰¹²³⁴⁵⁶⁷⁸⁹]"
+_WORDS_AT_NFC = re.compile(rf"[ ](?P<w>{_LN}+)(?:[ ]({_LN}+))?(?:[ ]({_LN}+))?(?:[ ]({_LN}+))?")
+_ACCENT_NEXT = re.compile(" *[\u0300-\u036f]")
+
+
+def _words_at(vt: str, pos: int) -> re.Match[str] | None:
+    """``_WORDS_AT.match(vt, pos)``, by the faster pattern where it gives the same match."""
+    m = _WORDS_AT_NFC.match(vt, pos)
+    if _ACCENT_NEXT.match(vt, pos if m is None else m.end()):
+        return _WORDS_AT.match(vt, pos)
+    return m
 _COUNT_SET = frozenset(COUNT_UNITS)
 _COUNT_MAX = max(len(u.split()) for u in COUNT_UNITS)
 
@@ -217,7 +232,7 @@ def _unit_at(vt: str, pos: int) -> tuple[str | None, int]:
     m = _PHYS_AT.match(vt, pos)
     if m:
         return m.group("u").replace("²", "2"), m.end()
-    wm = _WORDS_AT.match(vt, pos)
+    wm = _words_at(vt, pos)
     if wm:
         # the first n words are one space apart: their phrase is a slice of the text; only
         # the lengths of the count nouns that open with the first word can match

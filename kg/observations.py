@@ -92,7 +92,9 @@ class MeasureScheme:
         found = self.pref.get(key)
         if found:
             return found
-        self._add(label, [])
+        # self._add(label, []) with the key computed above (it would fold the label again)
+        self.alts[label] = []
+        self.pref.setdefault(key, label)
         self.added.append(label)
         return label
 
@@ -152,15 +154,21 @@ def normalise_measure(label: str, scheme: MeasureScheme | None = None) -> str:
     found = scheme.memo.get(label)
     if found is not None:
         return found
-    words = []
-    for w in label.split():
-        lw = w.lower() if not (w.isupper() and len(w) > 1) else w
-        words.append(_EXPAND.get(lw.lower(), lw if lw.lower() not in _EXPAND else lw))
-    text = " ".join(words).strip(" ,;:-")
-    text = re.sub(r"\s+", " ", text)
-    out = scheme.resolve(text) if text else text
+    out = _normalised_words(label)
+    out = scheme.resolve(out) if out else out
     scheme.memo[label] = out
     return out
+
+
+def _normalised_words(label: str) -> str:
+    """The label lower-cased word by word (acronyms kept), abbreviations expanded, joined by
+    single spaces. (Words from str.split() hold no whitespace and the expansions single
+    spaces only, so collapsing whitespace runs afterwards, as this once did, changed nothing.)"""
+    words = []
+    for w in label.split():
+        lw = w if w.isupper() and len(w) > 1 else w.lower()
+        words.append(_EXPAND.get(lw.lower(), lw))
+    return " ".join(words).strip(" ,;:-")
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,6 +225,15 @@ _REL_HEADS = ("được", "bị", "đạt", "tham gia", "hoàn thành", "chết"
 _W = r"(?:[^\W\d_⁰¹²³⁴⁵⁶⁷⁸⁹]|[\u0300-\u036f])+(?:-[^\W\d_]+)*"
 _WORD = re.compile(_W)
 _WORDS_AFTER = re.compile(rf" *({_W})" + "".join(rf"(?: +({_W}))?" for _ in range(7)))
+# The same without the combining accents (a decomposed text's; NFC text has none): a run of
+# one character set, which `re` matches several times faster than the alternation above.
+# Where neither the text read nor what follows it holds one, they match alike
+# (tests/test_observations_fast.py compares them).
+_W_NFC = r"[^\W\d_⁰¹²³⁴⁵⁶⁷⁸⁹]+(?:-[^\W\d_]+)*"
+_WORD_NFC = re.compile(_W_NFC)
+_WORDS_AFTER_NFC = re.compile(rf" *({_W_NFC})" + "".join(rf"(?: +({_W_NFC}))?" for _ in range(7)))
+_COMBINING = re.compile("[\u0300-\u036f]")
+_COMBINING_NEXT = re.compile(" *[\u0300-\u036f]")  # where a word with an accent could go on
 _MONEY_NOUN = re.compile(
     r"(tổng số tiền phạt|tổng tiền phạt|số tiền phạt|tiền phạt|thu phạt|phạt tiền|phạt tổng tiền|"
     r"phạt tổng số tiền|phạt|tổng kinh phí|kinh phí|tổng giá trị|giá trị|trị giá|thiệt hại|"
@@ -278,6 +295,20 @@ _PERIOD = re.compile(
 # (the plain form "[0-9](?<![0-9][0-9])[0-9]{3}(?![0-9])|[Tt]háng (?:đầu |cuối )?năm", opened
 # with one character set that the branches look back at: `re` skips to such a character in C)
 _PERIOD_ANCHOR = re.compile(r"[0-9Tt](?:(?<=[0-9])(?<![0-9][0-9])[0-9]{3}(?![0-9])|(?<=[Tt])háng (?:đầu |cuối )?năm)")
+# Its two branches apart: `re` stopped at every "t" of the text for the second; opened by its
+# "á" (rarer) it skips ahead in C. A year holds no letter and "tháng … năm" no digit, so no
+# match of one branch overlaps one of the other: together they are _PERIOD_ANCHOR's matches.
+_YEAR_ANCHOR = re.compile(r"[0-9](?<![0-9][0-9])[0-9]{3}(?![0-9])")
+_MONTH_YEAR_ANCHOR = re.compile(r"á(?<=[Tt]há)ng (?:đầu |cuối )?năm")
+
+
+def _anchor_ends(vt: str) -> list[int]:
+    """``[m.end() for m in _PERIOD_ANCHOR.finditer(vt)]``."""
+    ends = [m.end() for m in _YEAR_ANCHOR.finditer(vt)]
+    ends += [m.end() for m in _MONTH_YEAR_ANCHOR.finditer(vt)]
+    ends.sort()
+    return ends
+
 _PERIOD_REACH = 48  # the longest period phrase before its anchor's end
 # a comparison ("so với năm 2019") or a horizon ("tầm nhìn đến năm 2030") is no period of results
 _COMPARISON_BEFORE = re.compile(r"(?:so với|cùng kỳ|hơn|kỳ trước|(?:tầm nhìn|định hướng)(?: đến| tới)?)[ ]?$", re.IGNORECASE)
@@ -350,14 +381,14 @@ class _Region:
 def _periods(vt: str) -> list[tuple[int, int, str]]:
     """Period phrases in ``vt`` (not those after "so với", "cùng kỳ": a comparison)."""
     out: list[tuple[int, int, str]] = []
-    for am in _PERIOD_ANCHOR.finditer(vt):
-        if out and am.end() <= out[-1][1]:
+    for am_end in _anchor_ends(vt):
+        if out and am_end <= out[-1][1]:
             continue  # inside the period found last
-        lo, hi = max(0, am.end() - _PERIOD_REACH), am.end() + 40
+        lo, hi = max(0, am_end - _PERIOD_REACH), am_end + 40
         if not _may_hold_period(vt[lo:hi]):
             continue
         for m in _PERIOD.finditer(vt, lo, hi):
-            if m.end() < am.end() or (out and m.start() < out[-1][1]):
+            if m.end() < am_end or (out and m.start() < out[-1][1]):
                 continue
             if _COMPARISON_BEFORE.search(vt, max(0, m.start() - 20), m.start()):
                 continue
@@ -382,7 +413,10 @@ def _may_hold_period(window: str) -> bool:
 def _words_after(vt: str, pos: int, limit: int, end: int | None = None) -> list[tuple[str, int]]:
     """Up to ``limit`` (≤ 8) words right after ``pos`` (spaces only between them) and before
     ``end``, with their ends: one match of a pattern instead of one per word."""
-    m = _WORDS_AFTER.match(vt, pos, len(vt) if end is None else end)
+    end = len(vt) if end is None else end
+    m = _WORDS_AFTER_NFC.match(vt, pos, end)
+    if _COMBINING_NEXT.match(vt, pos if m is None else m.end(), end):
+        m = _WORDS_AFTER.match(vt, pos, end)  # an accent the faster pattern stops at
     out: list[tuple[str, int]] = []
     if m is None:
         return out
@@ -445,7 +479,8 @@ def _last_verb(pre: str, reach: int = 90) -> str | None:
 @lru_cache(maxsize=8192)
 def _last_verb_in(window: str) -> str | None:
     """:func:`_last_verb` of the window it reads; cached: the words before numbers recur."""
-    words = _WORD.findall(window.lower())
+    low = window.lower()
+    words = (_WORD if _COMBINING.search(low) else _WORD_NFC).findall(low)
     for i in range(len(words) - 1, -1, -1):
         for cand in _VERB_BY_LAST.get(words[i], ()):
             n = len(cand)

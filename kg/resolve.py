@@ -103,6 +103,10 @@ def _one_letter_apart(a: str, b: str) -> bool:
 
 def canonical_form(group: _Group) -> Notation:
     """The form to file the instrument under: the best-formed one, then the most printed."""
+    if len(group.citations) == 1:
+        # (most instruments are cited once: then the one form is the best, and ranking it
+        # worked out its well-formedness, which nothing else asks for, for nothing)
+        return group.citations[0].notation
     counts: dict[str, int] = {}
     for n in group.notations:
         counts[n.printed] = counts.get(n.printed, 0) + 1
@@ -117,25 +121,35 @@ def resolve(citations: list[Citation], header: DocumentHeader, text: str = "") -
     """One instrument per distinct instrument cited, with merged attributes."""
     instruments: list[Instrument] = []
     own = header.notation
+    doc_year = period_year(header)  # (once per document, not twice per instrument)
     for group, n in _one_group_per_identity(group_citations(citations), header):
         cs = group.citations
         if own and n.printed == own:
             for c in cs:
                 c.key = own  # the document's own notation is the document, not a citation
             continue
+        # the first date, type word, issuer and subject printed, found in one pass (four
+        # generators per instrument cost more than the pass, most instruments cited once)
+        date = type_word = explicit = subject = None
         for c in cs:
             c.key = n.printed
-        date = next((c.date for c in cs if c.date), None)
-        type_label = next((c.type_word for c in cs if c.type_word), None) or n.type_label
-        explicit = next((c.issuer for c in cs if c.issuer), None)
+            if date is None and c.date:
+                date = c.date
+            if type_word is None and c.type_word:
+                type_word = c.type_word
+            if explicit is None and c.issuer:
+                explicit = c.issuer
+            if subject is None and c.subject:
+                subject = c.subject
+        type_label = type_word or n.type_label
         local = not n.is_central
         if explicit and local and _names_central_body(explicit):
             local = False
         issuer, inferred = _issuer(n, explicit, header, local, text)
         year = int(date[:4]) if date else n.year
         year_inferred = False
-        if year is None and local and period_year(header):
-            year, year_inferred = period_year(header), True
+        if year is None and local and doc_year:
+            year, year_inferred = doc_year, True
         instruments.append(
             Instrument(
                 key=n.printed,
@@ -149,7 +163,7 @@ def resolve(citations: list[Citation], header: DocumentHeader, text: str = "") -
                 issuer_inferred=inferred,
                 local=local,
                 jurisdiction=header.province if local else None,
-                subject=next((c.subject for c in cs if c.subject), None),
+                subject=subject,
                 mentions=[Span(c.orig_start, c.orig_end) for c in cs],
             )
         )
@@ -182,7 +196,13 @@ def _one_group_per_identity(groups: list[_Group], header: DocumentHeader) -> lis
 
 def _names_central_body(issuer: str) -> bool:
     f = fold(issuer)
-    return bool(re.search(r"trung uong|\bbo\b|chinh phu|quoc hoi|toa an nhan dan toi cao|vien kiem sat nhan dan toi cao", f)) and not re.search(r"\b(tinh|thanh pho|huyen|xa|phuong)\b", f)
+    return bool(_CENTRAL_WORDS.search(f)) and not _LOCAL_WORDS.search(f)
+
+
+# compiled at import: through re.search they were compiled during the first document that
+# named an issuer, and looked up in re's cache for every later one
+_CENTRAL_WORDS = re.compile(r"trung uong|\bbo\b|chinh phu|quoc hoi|toa an nhan dan toi cao|vien kiem sat nhan dan toi cao")
+_LOCAL_WORDS = re.compile(r"\b(tinh|thanh pho|huyen|xa|phuong)\b")
 
 
 def _issuer(

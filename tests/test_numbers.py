@@ -151,3 +151,22 @@ def test_scan_drops_numbers_after_date_words_as_the_word_check_does(monkeypatch:
     fast = [numbers.scan(text) for text in samples]
     monkeypatch.setattr(numbers, "_NUMBER_SCAN", numbers._NUMBER)
     assert fast == [numbers.scan(text) for text in samples]
+
+
+def test_words_at_is_the_pattern_with_accents() -> None:
+    import random
+
+    from kg import numbers as N
+
+    pieces = ["a", "Đ", "ư", "\u0301", "\u0323", " ", "  ", "1", "¹", "_", ",", "bé", "e\u0301", "ng", "vụ"]
+    rng = random.Random(23)
+    differ = 0
+    for _ in range(4000):
+        vt = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        for pos in range(len(vt) + 1):
+            full = N._WORDS_AT.match(vt, pos)
+            got = N._words_at(vt, pos)
+            assert (got and (got.span(), got.groups())) == (full and (full.span(), full.groups())), (vt, pos)
+            fast = N._WORDS_AT_NFC.match(vt, pos)
+            differ += (fast and fast.span()) != (full and full.span())
+    assert differ > 100  # the texts hold accents the faster pattern stops at
