@@ -581,3 +581,20 @@ def test_subject_name_turns_down_early_only_what_names_no_body() -> None:
             p = " ".join(A._MARKUP.sub("", s).split())
             assert A._BODY_HEAD_OPEN.match(A._LEAD_ADVERBS.sub("", p).lstrip(" ,:-")), s
     assert passed > 100
+
+
+def test_may_lead_rules_out_only_what_cannot_match() -> None:
+    pieces = ["Tiếp tục", "Đồng thời", "Đã", "Chủ động", "Tích cực", "triển khai thực hiện", "thực hiện", "triển khai",
+              "quán triệt", "hưởng ứng", "căn cứ", "theo", "Theo đó", "Thực hiện các văn bản nêu trên", "kế hoạch",
+              "Công an", "Sở", "x", "1"]
+    variants = _case_variants("".join(pieces))
+    rng = random.Random(8)
+    matched = 0
+    for _ in range(3000):
+        text = _scrambled(rng, pieces, variants, rng.randint(1, 6))
+        pos = rng.choice([0, rng.randint(0, len(text))])
+        for rx in (A._LEAD_TRIGGER, A._THEO_DO):
+            m = rx.match(text, pos)
+            matched += m is not None
+            assert A._may_lead(text, pos) or m is None, (text, pos)
+    assert matched > 300

@@ -13,20 +13,6 @@ from kg.model import Instrument, Span
 EVERY = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
 
 
-def _case_variants(letters: str) -> dict[str, str]:
-    """Each letter → every character re.IGNORECASE matches it with (found by re itself)."""
-    return {ch: "".join(re.findall(f"(?i){re.escape(ch)}", EVERY)) for ch in set(letters)}
-
-
-def _scrambled(rng: random.Random, pieces: list[str], variants: dict[str, str], n: int) -> str:
-    out = []
-    for _ in range(n):
-        piece = rng.choice(pieces)
-        out.append("".join(rng.choice(variants[c]) if c in variants and rng.random() < 0.3 else c for c in piece))
-        out.append(rng.choice([" ", " ", "  ", "\n", "", ", ", "(", ";", "-", "“", "中", "_", "1"]))
-    return "".join(out)
-
-
 # ---------------------------------------------------------------------------- lead phrases
 
 
@@ -42,23 +28,6 @@ def test_no_other_character_opens_a_lead_trigger_or_theo_do() -> None:
         for c in cased:
             if not A._may_lead(c + p[1:], 0):
                 assert A._LEAD_TRIGGER.match(c + p[1:]) is None and A._THEO_DO.match(c + p[1:]) is None, c + p
-
-
-def test_may_lead_rules_out_only_what_cannot_match() -> None:
-    pieces = ["Tiếp tục", "Đồng thời", "Đã", "Chủ động", "Tích cực", "triển khai thực hiện", "thực hiện", "triển khai",
-              "quán triệt", "hưởng ứng", "căn cứ", "theo", "Theo đó", "Thực hiện các văn bản nêu trên", "kế hoạch",
-              "Công an", "Sở", "x", "1"]
-    variants = _case_variants("".join(pieces))
-    rng = random.Random(8)
-    matched = 0
-    for _ in range(3000):
-        text = _scrambled(rng, pieces, variants, rng.randint(1, 6))
-        pos = rng.choice([0, rng.randint(0, len(text))])
-        for rx in (A._LEAD_TRIGGER, A._THEO_DO):
-            m = rx.match(text, pos)
-            matched += m is not None
-            assert A._may_lead(text, pos) or m is None, (text, pos)
-    assert matched > 300
 
 
 # ---------------------------------------------------------------------------- clauses
