@@ -178,9 +178,9 @@ def forked_reps(
 
 
 def _python_build() -> str:
-    """How the interpreter was built, as far as it can tell: extraction is pure Python, and a
-    build with a shared libpython (a default source build, pyenv's) runs it about a quarter
-    slower than one with the library linked in (Debian's, also built with PGO and LTO)."""
+    """How the interpreter was built, as far as a process can see it (is libpython a shared
+    library?): extraction is pure Python, and pyenv's default build (no PGO or LTO, a shared
+    libpython) ran it about a quarter slower than Debian's (PGO, LTO, libpython linked in)."""
     try:
         maps = Path("/proc/self/maps").read_text()
     except OSError:
