@@ -47,13 +47,10 @@ from functools import lru_cache
 from itertools import accumulate
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from kg.iri import fold
 from kg.model import Activity, DocumentHeader, Evidence, Instrument, Observation, Relation
-
-if TYPE_CHECKING:
-    from kg.structure import View
 
 MAX_EVIDENCE = 600
 _DESC_CHARS = 200
@@ -546,26 +543,8 @@ def _body_units(text: str, dropped: list[tuple[int, int]]) -> list[_Unit]:
 
     # kg.structure.sentences, each span made a unit as it is mapped back (no list between)
     lay = layout(text)
-    return [_Unit(a, b) for a, b in _orig_spans(lay.body, lay.sentences)]
-
-
-def _orig_spans(view: View, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``[view.orig_span(a, b) for a, b in spans]``, its look-ups inlined (there is a span
-    for every sentence of the document)."""
-    vpos, opos = view.vpos, view.opos
-    if not opos:
-        return [(a, a) if b <= a else (a, b) for a, b in spans]
-    first = opos[0]
-    out = []
-    for a, b in spans:
-        k = bisect_right(vpos, a) - 1
-        o = opos[k] + (a - vpos[k]) if k >= 0 else first
-        if b <= a:
-            out.append((o, o))
-            continue
-        k = bisect_right(vpos, b - 1) - 1
-        out.append((o, opos[k] + (b - 1 - vpos[k]) + 1 if k >= 0 else first + 1))
-    return out
+    span = lay.body.orig_span
+    return [_Unit(*span(a, b)) for a, b in lay.sentences]
 
 
 def _split_at(units: list[_Unit], cuts: Sequence[int]) -> list[_Unit]:
@@ -1415,7 +1394,7 @@ def extract_activities(
                 es, ee = _evidence(text, ps, pe, near, keep)
                 piece_drivers = [
                     e.key for i, e in mentions if u.classes.get(i) == "driver" and ps <= e.start < pe
-                ] if drivers else drivers
+                ]
                 activities.append(
                     (
                         es,
@@ -1425,7 +1404,7 @@ def extract_activities(
                             description=_describe(text, keep, pe),
                             kind=kind,
                             evidence=Evidence.of(text, es, ee),
-                            drivers=list(dict.fromkeys(piece_drivers + inherited)) if piece_drivers or len(inherited) > len(in_scope) else list(in_scope),
+                            drivers=list(dict.fromkeys(piece_drivers + inherited)),
                             period=_period(text, low, ps, pe, period_words),
                             place=_place(text, ps, pe, where),
                         ),

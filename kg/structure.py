@@ -763,8 +763,7 @@ def view_sentences(v: View, boundaries: Iterable[int] = ()) -> list[tuple[int, i
             low = tok.lower()
             if low in _ABBREV or (len(low) == 1 and low.isalpha()) or low.endswith("v.v"):
                 continue
-        ch = vt[nxt]  # (_starts_sentence, inlined)
-        if vt[start] == ":" or ch.isupper() or ch.isdigit() or ch in "-+•“\"(*":
+        if vt[start] == ":" or _starts_sentence(vt[nxt]):
             add(nxt)
     vpos, opos = v.vpos, v.opos
     nseg = len(vpos)

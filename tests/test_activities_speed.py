@@ -196,22 +196,6 @@ def test_describe_normalises_like_split_and_join() -> None:
         assert A._describe(text, s, e) == d, (text, s, e)
 
 
-def test_orig_spans_map_back_like_the_view() -> None:
-    from kg.structure import View, make_view
-
-    pieces = ["Sở", "a", " ", "  ", "\n", "\n\n", "**", "\\*", "1.", "<sup>1</sup>", "x" * 30]
-    rng = random.Random(15)
-    for _ in range(1000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
-        a = rng.randint(0, len(text))
-        drop = [(a, rng.randint(a, len(text)))] if rng.random() < 0.5 else []
-        view = make_view(text, drop)
-        spans = [(s, rng.randint(s - 2, len(view.text) + 1)) for s in (rng.randint(0, len(view.text)) for _ in range(6))]
-        assert A._orig_spans(view, spans) == [view.orig_span(s, e) for s, e in spans], (text, drop, spans)
-    empty = View("", (), ())
-    assert A._orig_spans(empty, [(0, 0), (0, 3), (2, 1)]) == [empty.orig_span(0, 0), empty.orig_span(0, 3), empty.orig_span(2, 1)]
-
-
 # ---------------------------------------------------------------------------- nouns
 
 
