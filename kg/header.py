@@ -17,6 +17,7 @@ from kg.dates import parse_date
 from kg.iri import fold
 from kg.model import DocumentHeader
 from kg.notation import canonical, parse
+from kg.structure import after_newline, line_start_matches
 
 _TYPE_LINES = {
     "bao cao": "Báo cáo",
@@ -53,8 +54,7 @@ _SIGNATURE_ROLE = re.compile(
     re.MULTILINE,
 )
 _PERSON = re.compile(
-    r"^[\s*#]*(?P<name>(?:[A-ZĐÂĂÊÔƠƯ][a-zà-ỹđ]+)(?:\s+[A-ZĐÂĂÊÔƠƯ][a-zà-ỹđ]+){1,4})[\s*]*$",
-    re.MULTILINE,
+    r"(?m)^[\s*#]*(?P<name>(?:[A-ZĐÂĂÊÔƠƯ][a-zà-ỹđ]+)(?:\s+[A-ZĐÂĂÊÔƠƯ][a-zà-ỹđ]+){1,4})[\s*]*$"
 )
 _ISSUER_CAPS = re.compile(
     r"^[\s#*]*(?P<b>(?:(?:ỦY|UỶ) BAN NHÂN DÂN|UBND)(?:\s*\n\s*)?(?: ?(?:TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG)[^\n]{0,30})?|TỈNH (?:ỦY|UỶ) [^\n]{2,30}|THÀNH (?:ỦY|UỶ) [^\n]{2,30}|HUYỆN (?:ỦY|UỶ) [^\n]{2,30}|BAN CHỈ ĐẠO[^\n]{0,80}|CÔNG AN (?:TỈNH|THÀNH PHỐ|HUYỆN)[^\n]{2,30})\s*$",
@@ -203,27 +203,7 @@ def _sentence_case(caps: str) -> str:
 
 # _PERSON from the line break before its line: `re` finds "\n" in C, where the "^" made it
 # try the pattern at every character of the tail.
-_PERSON_NL = re.compile("\n" + _PERSON.pattern.removeprefix("^"), re.MULTILINE)
-
-
-def _line_start_matches(rx: re.Pattern[str], nl: re.Pattern[str], text: str) -> list[re.Match[str]]:
-    """``list(rx.finditer(text))`` for a multi-line pattern that opens with "^" and never
-    matches empty; ``nl`` is the same pattern opened by a line break instead. A match starts
-    at a line start: where the last one ended, if that is one, else after the first line
-    break from there that ``nl`` matches (matched again with ``rx`` to give the very match)."""
-    out: list[re.Match[str]] = []
-    pos = 0
-    while True:
-        m = rx.match(text, pos) if pos == 0 or text[pos - 1] == "\n" else None
-        if m is None:
-            q = nl.search(text, pos)
-            if q is None:
-                return out
-            m = rx.match(text, q.start() + 1)
-            if m is None:  # not reached: nl matched there
-                return out
-        out.append(m)
-        pos = m.end()
+_PERSON_NL = after_newline(_PERSON)
 
 
 # The patterns below are compiled once: called through re.match/re.sub/re.search they were
@@ -239,7 +219,7 @@ _TITLE_PERIOD = re.compile(
 
 def _signer(text: str) -> str | None:
     tail = text[-2500:]
-    names = [m.group("name") for m in _line_start_matches(_PERSON, _PERSON_NL, tail)]
+    names = [m.group("name") for m in line_start_matches(_PERSON, _PERSON_NL, tail)]
     names = [n for n in names if not _NOT_A_SIGNER.match(n)]
     return names[-1] if names else None
 

@@ -227,7 +227,7 @@ def make_view(text: str, drop: Iterable[tuple[int, int]] = (), start: int = 0, e
     return View("".join(parts), tuple(vpos), tuple(opos), tuple(jumps))
 
 
-def _after_newline(rx: re.Pattern[str], opens: str = "") -> re.Pattern[str]:
+def after_newline(rx: re.Pattern[str], opens: str = "") -> re.Pattern[str]:
     """A "(?m)^…" pattern as "\n…": `re` finds that by its literal first character, where
     "^" made it try every position of the text. ``opens``, a pattern for how every match of
     ``rx`` begins, is checked first after the "\n": a line that cannot hold a match (a blank
@@ -238,14 +238,26 @@ def _after_newline(rx: re.Pattern[str], opens: str = "") -> re.Pattern[str]:
     return re.compile("(?m)\n" + guard + "(?:" + rx.pattern[len("(?m)^") :].replace("|^", "|") + ")")
 
 
-def _line_matches(rx: re.Pattern[str], nl: re.Pattern[str], text: str) -> list[re.Match[str]]:
-    """``list(rx.finditer(text))`` for a pattern anchored at line starts whose matches are
-    never empty and never hold a line break (so no line start is skipped): the line starts
-    ``nl`` (:func:`_after_newline` of ``rx``) finds, matched again with ``rx`` so that the
+def line_start_matches(rx: re.Pattern[str], nl: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """``list(rx.finditer(text))`` for a pattern anchored at line starts ("(?m)^…") that never
+    matches empty; ``nl`` is :func:`after_newline` of ``rx``. A match starts at a line start:
+    where the last one ended, if that is one (a match may hold line breaks), else after the
+    first line break from there that ``nl`` matches, matched again with ``rx`` so that the
     caller gets the very matches ``rx`` gives."""
-    first = rx.match(text)
-    match = rx.match
-    return ([first] if first else []) + [match(text, h.start() + 1) for h in nl.finditer(text)]  # type: ignore[misc]
+    out: list[re.Match[str]] = []
+    pos = 0
+    match, search = rx.match, nl.search
+    while True:
+        m = match(text, pos) if pos == 0 or text[pos - 1] == "\n" else None
+        if m is None:
+            q = search(text, pos)
+            if q is None:
+                return out
+            m = match(text, q.start() + 1)
+            if m is None:  # not reached: nl matched there
+                return out
+        out.append(m)
+        pos = m.end()
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,7 +269,7 @@ _PAGE_NUMBER = re.compile(
 )
 
 
-_PAGE_NUMBER_NL = _after_newline(_PAGE_NUMBER, r"[ \t\dTt-]")
+_PAGE_NUMBER_NL = after_newline(_PAGE_NUMBER, r"[ \t\dTt-]")
 
 
 def page_number_spans(text: str) -> list[tuple[int, int]]:
@@ -271,7 +283,7 @@ def _page_number_spans(text: str) -> tuple[tuple[int, int], ...]:
     A footnote line also starts with a number but carries text after it, so it never matches.
     """
     spans = []
-    for m in _line_matches(_PAGE_NUMBER, _PAGE_NUMBER_NL, text):
+    for m in line_start_matches(_PAGE_NUMBER, _PAGE_NUMBER_NL, text):
         prev = text.rfind("\n", 0, m.start())
         # the previous line must be blank or absent: a number alone at the end of a wrapped
         # sentence line sits right after text
@@ -307,7 +319,7 @@ _MD_FOOTNOTE = re.compile(
 )
 
 
-_MD_FOOTNOTE_NL = _after_newline(_MD_FOOTNOTE, r"[ \t⁰¹²³⁴⁵⁶⁷⁸⁹<\[]")
+_MD_FOOTNOTE_NL = after_newline(_MD_FOOTNOTE, r"[ \t⁰¹²³⁴⁵⁶⁷⁸⁹<\[]")
 
 
 def footnote_block_spans(text: str) -> list[tuple[int, int]]:
@@ -327,7 +339,7 @@ def _footnote_block_spans(text: str) -> tuple[tuple[int, int], ...]:
         end = e.start() if e else len(text)
         if end > m.start() + 1:
             spans.append((m.start() + 1, end))
-    for m in _line_matches(_MD_FOOTNOTE, _MD_FOOTNOTE_NL, text):
+    for m in line_start_matches(_MD_FOOTNOTE, _MD_FOOTNOTE_NL, text):
         end = text.find("\n", m.end())
         end = len(text) if end < 0 else end
         spans.append((m.start(), end))
@@ -528,8 +540,8 @@ _LABEL = re.compile(
 _HEADING_LINE = re.compile(r"(?m)^[ \t]*(?P<hashes>#{1,6})[ \t]+(?P<h>\S.*)$|^[ \t]*\*\*(?P<b>[^*\n]{3,})\*\*[ \t]*$")
 # (each with what its lines open with: for a label, its lead's characters or the first of each
 # kind of label)
-_LABEL_NL = _after_newline(_LABEL, r"[ \t#\\*IVXL\d+•–-]|[a-zđ]\)")
-_HEADING_LINE_NL = _after_newline(_HEADING_LINE, r"[ \t#*]")
+_LABEL_NL = after_newline(_LABEL, r"[ \t#\\*IVXL\d+•–-]|[a-zđ]\)")
+_HEADING_LINE_NL = after_newline(_HEADING_LINE, r"[ \t#*]")
 _BULLET_RANK = {"-": 7, "–": 7, "•": 7, "+": 8, "*": 9, "\\*": 9}
 _MARKUP = re.compile(r"\\|\*|#|</?sup>")
 
@@ -561,8 +573,8 @@ def _label_matches(text: str) -> tuple[tuple[re.Match[str], ...], tuple[re.Match
     """Item labels and heading lines of ``text``, found once for :func:`segment` and
     :func:`boundary_offsets`."""
     return (
-        tuple(_line_matches(_LABEL, _LABEL_NL, text)),
-        tuple(_line_matches(_HEADING_LINE, _HEADING_LINE_NL, text)),
+        tuple(line_start_matches(_LABEL, _LABEL_NL, text)),
+        tuple(line_start_matches(_HEADING_LINE, _HEADING_LINE_NL, text)),
     )
 
 

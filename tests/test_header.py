@@ -114,5 +114,5 @@ def test_signer_names_found_from_line_breaks_are_the_plain_patterns() -> None:
     rng = random.Random(1)
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
-        fast = [m.span() for m in H._line_start_matches(H._PERSON, H._PERSON_NL, text)]
+        fast = [m.span() for m in H.line_start_matches(H._PERSON, H._PERSON_NL, text)]
         assert fast == [m.span() for m in H._PERSON.finditer(text)], text

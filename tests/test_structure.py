@@ -137,7 +137,7 @@ def test_line_start_patterns_found_after_newlines_match_the_plain_scan() -> None
     for _ in range(6000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
         for rx, nl in pairs:
-            got = [(m.span(), m.groupdict()) for m in S._line_matches(rx, nl, text)]
+            got = [(m.span(), m.groupdict()) for m in S.line_start_matches(rx, nl, text)]
             assert got == [(m.span(), m.groupdict()) for m in rx.finditer(text)], (rx.pattern[:20], text)
 
 
